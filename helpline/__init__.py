@@ -1,0 +1,3 @@
+"""Helpline: one window for every customer conversation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,85 @@
+"""Console authentication: the session cookie, CSRF, and the `CurrentAgent` dependency."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from starlette.requests import HTTPConnection
+
+from helpline.accounts.actions import token_digest
+from helpline.accounts.models import Agent, AgentSession, Role
+from helpline.core.clock import utcnow
+from helpline.core.errors import BadRequest, CsrfFailed, Forbidden, NotAuthenticated
+from helpline.core.http import ServicesDep
+from helpline.core.runtime import Services
+
+SESSION_COOKIE = "helpline_session"
+CSRF_COOKIE = "helpline_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class AgentContext:
+    agent: Agent
+    session: AgentSession
+    token: str
+
+
+async def authenticate(connection: HTTPConnection, services: Services) -> AgentContext:
+    """The agent behind the session cookie of a request or WebSocket, or NotAuthenticated."""
+    token = connection.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 200:
+        raise NotAuthenticated()
+    async with services.db.read() as session:
+        row = (
+            await session.execute(
+                select(AgentSession, Agent)
+                .join(Agent, Agent.id == AgentSession.agent_id)
+                .where(AgentSession.token_hash == token_digest(token))
+            )
+        ).first()
+    if row is None:
+        raise NotAuthenticated()
+    agent_session, agent = row
+    if agent_session.expires_at <= utcnow() or not agent.is_active:
+        raise NotAuthenticated()
+    return AgentContext(agent=agent, session=agent_session, token=token)
+
+
+def check_csrf(request: Request, agent_session: AgentSession) -> None:
+    """State-changing requests must echo the session's CSRF token and send JSON.
+
+    The JSON requirement matters too: a cross-site HTML form cannot send
+    `application/json`, and a cross-site script cannot without a CORS preflight we refuse.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), agent_session.csrf_token.encode()):
+        raise CsrfFailed()
+    content_type = request.headers.get("content-type", "")
+    if not content_type.split(";")[0].strip().lower() == "application/json":
+        raise BadRequest("Send JSON with Content-Type: application/json.")
+
+
+async def current_agent(request: Request, services: ServicesDep) -> AgentContext:
+    context = await authenticate(request, services)
+    check_csrf(request, context.session)
+    return context
+
+
+CurrentAgent = Annotated[AgentContext, Depends(current_agent)]
+
+
+async def current_admin(context: CurrentAgent) -> AgentContext:
+    if context.agent.role != Role.admin:
+        raise Forbidden("Only admins may do this.")
+    return context
+
+
+CurrentAdmin = Annotated[AgentContext, Depends(current_admin)]

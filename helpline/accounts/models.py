@@ -1,0 +1,66 @@
+"""Accounts (tenants), their agents and the agents' console sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpline.core.base import Base
+
+
+class Role(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class AgentStatus(StrEnum):
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Conversations are numbered per account (#1, #2 ...); the counter lives here and is
+    # incremented under the row lock of the transaction that opens a conversation.
+    last_conversation_number: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # login is global
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=Role.agent)
+    status: Mapped[str] = mapped_column(String(16), default=AgentStatus.offline)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+
+
+class AgentSession(Base):
+    """A console login. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))

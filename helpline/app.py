@@ -1,0 +1,147 @@
+"""The ASGI application: routes of every domain package on the shared core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import text, update
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from helpline import __version__
+from helpline.accounts.api import router as accounts_router
+from helpline.channels.web.api import router as widget_router
+from helpline.channels.web.site import VisitorTokens
+from helpline.channels.web.socket import widget_socket
+from helpline.contacts.api import router as contacts_router
+from helpline.conversations.api import router as conversations_router
+from helpline.conversations.socket import console_socket
+from helpline.core.bus import create_bus
+from helpline.core.db import Database
+from helpline.core.http import install_error_handlers
+from helpline.core.hub import Hub
+from helpline.core.runtime import Services
+from helpline.settings import Settings
+from helpline.visitors.models import Visitor
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Paths a page on any website may call: the widget's script, its chat bundle and its API.
+PUBLIC_PREFIXES = ("/api/widget/", "/static/widget/", "/widget.js")
+
+
+class SecurityHeaders:
+    """nosniff everywhere; CORS (no credentials) for the widget's public paths only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        public = scope["path"].startswith(PUBLIC_PREFIXES)
+        if public and scope["method"] == "OPTIONS":
+            await Response(
+                status_code=204,
+                headers={
+                    "Access-Control-Allow-Origin": "*",
+                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Headers": "Content-Type",
+                    "Access-Control-Max-Age": "86400",
+                },
+            )(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                if public:
+                    headers.append((b"access-control-allow-origin", b"*"))
+                else:
+                    headers.append((b"x-frame-options", b"DENY"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def build_services(settings: Settings) -> Services:
+    db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    bus = create_bus(settings.redis_url)
+    hub = Hub(db, bus)
+    db.after_commit = hub.ring
+    tokens = VisitorTokens(settings.signing_key, settings.visitor_token_days)
+    return Services(settings=settings, db=db, bus=bus, hub=hub, tokens=tokens)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        await services.bus.start()
+        if services.db.is_sqlite:
+            # One node owns an embedded database: whoever was online before a restart is not
+            # connected now. (On PostgreSQL other nodes may still hold connections.)
+            async with services.db.transaction() as session:
+                await session.execute(update(Visitor).where(Visitor.online.is_(True)).values(online=False))
+        try:
+            yield
+        finally:
+            await services.bus.stop()
+            await services.db.dispose()
+
+    app = FastAPI(title="Helpline", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    for router in (accounts_router, conversations_router, contacts_router, widget_router):
+        app.include_router(router)
+    app.add_api_websocket_route("/ws/widget", widget_socket)
+    app.add_api_websocket_route("/ws/console", console_socket)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        async with app.state.services.db.read() as session:
+            await session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    @app.get("/console", include_in_schema=False)
+    @app.get("/console/{path:path}", include_in_schema=False)
+    async def console(path: str = "") -> Response:
+        index = STATIC_DIR / "console" / "index.html"
+        if not index.exists():
+            return HTMLResponse("The console is not built: run `make build`.", status_code=503)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_js() -> Response:
+        script = STATIC_DIR / "widget.js"
+        if not script.exists():
+            return Response("/* widget not built: run `make build` */", media_type="text/javascript", status_code=503)
+        return FileResponse(script, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+    if settings.demo:
+
+        @app.get("/demo", include_in_schema=False)
+        async def demo_page() -> HTMLResponse:
+            return HTMLResponse((TEMPLATES_DIR / "demo.html").read_text(encoding="utf-8"))
+
+    STATIC_DIR.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

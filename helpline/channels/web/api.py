@@ -1,0 +1,76 @@
+"""Widget REST: start or resume a visitor (docs/protocol.md, "Widget")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from helpline.channels.web.site import SiteSettings
+from helpline.contacts.models import Contact
+from helpline.core.errors import InvalidToken, UnknownSite
+from helpline.core.http import ServicesDep, client_ip
+from helpline.conversations.models import Conversation, Inbox
+from helpline.visitors.actions import clean_page, start_visit
+
+router = APIRouter(prefix="/api/widget/v1")
+
+
+class SessionIn(BaseModel):
+    site_key: str = Field(min_length=1, max_length=64)
+    visitor_token: str | None = Field(None, max_length=500)
+    page: dict[str, Any] | None = None
+    locale: str | None = Field(None, max_length=35)
+
+
+async def active_site(session: Any, site_key: str) -> Inbox:
+    inbox = await session.scalar(select(Inbox).where(Inbox.site_key == site_key, Inbox.is_active.is_(True)))
+    if inbox is None:
+        raise UnknownSite()
+    return inbox
+
+
+def site_out(inbox: Inbox) -> dict[str, Any]:
+    settings = SiteSettings.of(inbox.settings)
+    return {"name": inbox.name, **settings.model_dump()}
+
+
+@router.post("/session")
+async def start_session(body: SessionIn, request: Request, services: ServicesDep) -> dict:
+    page = clean_page(body.page)
+    public_id = None
+    async with services.db.read() as session:
+        inbox = await active_site(session, body.site_key)
+    if body.visitor_token:
+        account_id, inbox_id, public_id = services.tokens.read(body.visitor_token)
+        if (account_id, inbox_id) != (inbox.account_id, inbox.id):
+            raise InvalidToken()  # a token of another site: never let it reach this one's data
+    async with services.db.transaction() as session:
+        visitor = await start_visit(
+            session,
+            inbox=inbox,
+            public_id=public_id,
+            page=page,
+            ip=client_ip(request.client, request.headers, services.settings.trust_proxy),
+            user_agent=request.headers.get("user-agent"),
+            language=body.locale,
+        )
+        contact = await session.get(Contact, visitor.contact_id)
+        assert contact is not None
+        has_conversations = (
+            await session.scalar(
+                select(Conversation.id).where(
+                    Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id
+                ).limit(1)
+            )
+        ) is not None
+    token = services.tokens.issue(account_id=inbox.account_id, inbox_id=inbox.id, visitor_id=visitor.public_id)
+    return {
+        "visitor_token": token,
+        "visitor_id": visitor.public_id,
+        "site": site_out(inbox),
+        "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
+        "has_conversations": has_conversations,
+    }

@@ -1,0 +1,63 @@
+"""The settings of a website inbox (kept in `inboxes.settings`) and the visitor token."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pydantic import BaseModel, Field
+
+from helpline.core.errors import InvalidToken, TokenExpired
+
+FieldMode = Literal["hidden", "optional", "required"]
+
+
+class PrechatFields(BaseModel):
+    name: FieldMode = "optional"
+    email: FieldMode = "optional"
+    phone: FieldMode = "optional"
+
+    def required(self) -> tuple[str, ...]:
+        return tuple(f for f in ("name", "email", "phone") if getattr(self, f) == "required")
+
+
+class SiteSettings(BaseModel):
+    title: str = Field("", max_length=100)
+    greeting: str = Field("", max_length=500)
+    color: str = Field("#2563eb", pattern=r"^#[0-9a-fA-F]{6}$")
+    position: Literal["left", "right"] = "right"
+    language: Literal["auto", "ru", "en"] = "auto"
+    prechat: PrechatFields = PrechatFields()
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> SiteSettings:
+        return cls.model_validate(raw or {})
+
+
+class VisitorTokens:
+    """Signed visitor tokens: which account, inbox and visitor a browser is.
+
+    The token is the only credential of an anonymous visitor; it is refreshed on every
+    session start, so it expires only after `days` without a visit.
+    """
+
+    def __init__(self, secret: str, days: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="helpline.visitor.v1")
+        self.max_age = days * 86400
+
+    def issue(self, *, account_id: int, inbox_id: int, visitor_id: str) -> str:
+        return self._serializer.dumps({"a": account_id, "i": inbox_id, "v": visitor_id})
+
+    def read(self, token: object) -> tuple[int, int, str]:
+        if not isinstance(token, str) or not token or len(token) > 500:
+            raise InvalidToken()
+        try:
+            data = self._serializer.loads(token, max_age=self.max_age)
+        except SignatureExpired as exc:
+            raise TokenExpired() from exc
+        except BadSignature as exc:
+            raise InvalidToken() from exc
+        try:
+            return int(data["a"]), int(data["i"]), str(data["v"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken() from exc

@@ -1,0 +1,363 @@
+"""The widget's WebSocket (`/ws/widget`): a thin edge that parses frames and calls actions.
+
+Life of a connection: `hello` (token, cursors, page) → `welcome` → the messages the widget
+missed, read from the database by seq → live frames from the hub. Every `message.send` is
+answered with `ack` (or `error`) after its transaction committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket
+
+from helpline.channels.web.api import active_site
+from helpline.channels.web.site import SiteSettings
+from helpline.contacts.actions import update_contact
+from helpline.contacts.models import Contact
+from helpline.core.audit import Actor
+from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited
+from helpline.core.http import client_ip
+from helpline.core.realtime import (
+    HEARTBEAT_SECONDS,
+    HELLO_TIMEOUT_SECONDS,
+    IDLE_TIMEOUT_SECONDS,
+    MAX_BAD_FRAMES,
+    Connection,
+    client_id_of,
+    receive_frame,
+)
+from helpline.core.runtime import Services
+from helpline.conversations import actions
+from helpline.conversations.models import Conversation, Inbox, MessageKind, Status
+from helpline.conversations.queries import messages_of
+from helpline.conversations.schemas import message_out, widget_conversation_out
+from helpline.visitors.actions import clean_page, visitor_seen
+from helpline.visitors.models import Visitor
+
+FLOOD_CLOSE_AFTER = 50  # refused messages within FLOOD_WINDOW seconds
+FLOOD_WINDOW = 60.0
+
+# Visitors connected to this node, counted per visitor so that closing one of two tabs
+# does not mark the visitor offline.
+_online_here: dict[int, int] = defaultdict(int)
+
+
+class WidgetConnection:
+    """One widget connection; a WidgetSubscriber of the hub."""
+
+    def __init__(self, services: Services, conn: Connection, inbox: Inbox, visitor: Visitor) -> None:
+        self.services = services
+        self.conn = conn
+        self.inbox = inbox
+        self.settings = SiteSettings.of(inbox.settings)
+        self.account_id = inbox.account_id
+        self.contact_id = visitor.contact_id
+        self.visitor = visitor
+        self.sent_seq: dict[int, int] = {}
+        self._replaying = True
+        self._held: list[tuple[int, int | None, str]] = []
+        self.open_conversation_id: int | None = None
+        self.bad_frames = 0
+        self.refusals: list[float] = []
+
+    # -- hub side -------------------------------------------------------------------------
+
+    def on_widget_frame(self, conversation_id: int, seq: int | None, text: str) -> None:
+        if self._replaying:
+            self._held.append((conversation_id, seq, text))
+            return
+        if seq is not None:
+            if seq <= self.sent_seq.get(conversation_id, 0):
+                return  # already sent during the replay
+            self.sent_seq[conversation_id] = seq
+        self.conn.send_text(text)
+
+    def on_ephemeral(self, message: dict[str, Any]) -> None:
+        if message.get("author", {}).get("type") != "agent":
+            return
+        self.conn.send(
+            {
+                "type": "typing",
+                "conversation_id": message.get("conversation_id"),
+                "author": {"type": "agent", "name": message["author"].get("name")},
+                "active": bool(message.get("active")),
+            }
+        )
+
+    # -- resume ---------------------------------------------------------------------------
+
+    async def welcome(self, cursors: dict[int, int]) -> None:
+        """Send `welcome` and every message the widget has not got, then go live."""
+        async with self.services.db.read() as session:
+            conversations = (
+                await session.scalars(
+                    select(Conversation)
+                    .where(Conversation.contact_id == self.contact_id, Conversation.inbox_id == self.inbox.id)
+                    .order_by(Conversation.id)
+                )
+            ).all()
+            backlog = []
+            for conversation in conversations:
+                after = cursors.get(conversation.id, 0)
+                if after < conversation.last_seq:
+                    backlog.append(await messages_of(session, conversation.id, after_seq=after, include_notes=False))
+        for conversation in conversations:
+            if conversation.status == Status.open:
+                self.open_conversation_id = conversation.id
+        self.conn.send(
+            {
+                "type": "welcome",
+                "visitor_id": self.visitor.public_id,
+                "conversations": [widget_conversation_out(c).model_dump() for c in conversations],
+                "heartbeat": HEARTBEAT_SECONDS,
+            }
+        )
+        for messages in backlog:
+            for message in messages:
+                self.conn.send({"type": "message", "message": self._public(message_out(message).model_dump())})
+                self.sent_seq[message.conversation_id] = max(self.sent_seq.get(message.conversation_id, 0), message.seq)
+        for conversation in conversations:
+            self.sent_seq.setdefault(conversation.id, cursors.get(conversation.id, 0))
+        self._replaying = False
+        held, self._held = self._held, []
+        for conversation_id, seq, text in held:
+            self.on_widget_frame(conversation_id, seq, text)
+
+    @staticmethod
+    def _public(message: dict[str, Any]) -> dict[str, Any]:
+        if message["author"]["type"] != "contact":
+            message["client_id"] = None
+        return message
+
+    # -- frames ---------------------------------------------------------------------------
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "ping":
+            self.conn.send({"type": "pong"})
+        elif kind == "message.send":
+            await self.send_message(frame)
+        elif kind == "typing":
+            await self.typing(frame)
+        elif kind == "contact.update":
+            await self.update_contact(frame)
+        elif kind == "page":
+            page = clean_page(frame)
+            async with self.services.db.transaction() as session:
+                await visitor_seen(session, visitor_id=self.visitor.id, page=page)
+        elif kind == "read":
+            await self.read(frame)
+        elif kind == "hello":
+            raise InvalidField("hello was already received.", field="type")
+        else:
+            self.error_frame("unknown_frame_type", f"Unknown frame type {kind[:40]!r}.", frame)
+
+    def error_frame(self, code: str, message: str, frame: dict[str, Any] | None = None, **extra: Any) -> None:
+        out: dict[str, Any] = {"type": "error", "code": code, "message": message, **extra}
+        if frame is not None and isinstance(frame.get("client_id"), str):
+            out["client_id"] = frame["client_id"][:64]
+        self.conn.send(out)
+
+    def _context(self) -> dict[str, Any]:
+        v = self.visitor
+        return {
+            "page": {"url": v.current_url, "title": v.current_title},
+            "referrer": v.referrer,
+            "browser": v.browser,
+            "os": v.os,
+            "device": v.device,
+            "ip": v.ip,
+            "country": v.country,
+        }
+
+    async def send_message(self, frame: dict[str, Any]) -> None:
+        client_id = client_id_of(frame)
+        actions.clean_body(frame.get("body"))  # refuse bad input before spending a token
+        wait = self.services.visitor_messages.take(self.contact_id)
+        if wait > 0:
+            raise RateLimited(wait)
+        async with self.services.db.transaction() as session:
+            message, conversation, duplicate = await actions.receive_visitor_message(
+                session,
+                inbox=self.inbox,
+                contact_id=self.contact_id,
+                body=frame.get("body"),
+                client_id=client_id,
+                context=self._context(),
+                require=self.settings.prechat.required(),
+            )
+        if conversation.status == Status.open:
+            self.open_conversation_id = conversation.id
+        self.conn.send(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "conversation_id": conversation.id,
+                "message": message_out(message).model_dump(),
+                "duplicate": duplicate,
+            }
+        )
+
+    async def typing(self, frame: dict[str, Any]) -> None:
+        active = frame.get("active")
+        if not isinstance(active, bool):
+            raise InvalidField("active must be true or false.", field="active")
+        await self.services.hub.signal(
+            {
+                "account_id": self.account_id,
+                "contact_id": self.contact_id,
+                "conversation_id": self.open_conversation_id,
+                "author": {"type": "contact", "id": self.contact_id, "name": None},
+                "active": active,
+            }
+        )
+
+    async def update_contact(self, frame: dict[str, Any]) -> None:
+        client_id = client_id_of(frame)
+        changes = {f: frame[f] for f in ("name", "email", "phone") if f in frame}
+        async with self.services.db.transaction() as session:
+            contact = await session.get(Contact, self.contact_id, with_for_update=True, populate_existing=True)
+            assert contact is not None
+            for field in self.settings.prechat.required():
+                given = changes.get(field)
+                if getattr(contact, field) is None and (not isinstance(given, str) or not given.strip()):
+                    raise InvalidField(f"{field} is required.", field=field)
+            for field in ("name", "email", "phone"):
+                if getattr(self.settings.prechat, field) == "hidden":
+                    changes.pop(field, None)
+            await update_contact(
+                session, actor=Actor("contact", contact.id, contact.name), contact=contact, changes=changes
+            )
+        self.conn.send({"type": "ack", "client_id": client_id})
+
+    async def read(self, frame: dict[str, Any]) -> None:
+        conversation_id, seq = frame.get("conversation_id"), frame.get("seq")
+        if not isinstance(conversation_id, int) or not isinstance(seq, int):
+            raise InvalidField("conversation_id and seq must be integers.", field="seq")
+        async with self.services.db.transaction() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None or conversation.contact_id != self.contact_id:
+                return  # not this visitor's: ignore quietly, as for a stale cursor
+            await actions.mark_read_by_contact(session, conversation=conversation, seq=seq)
+
+    def refused(self, now: float) -> bool:
+        """Count a refused message; True when the visitor is flooding and must be cut off."""
+        self.refusals = [t for t in self.refusals if t > now - FLOOD_WINDOW]
+        self.refusals.append(now)
+        return len(self.refusals) > FLOOD_CLOSE_AFTER
+
+
+async def _authenticate(services: Services, frame: dict[str, Any]) -> tuple[Inbox, Visitor]:
+    account_id, inbox_id, public_id = services.tokens.read(frame.get("token"))
+    async with services.db.read() as session:
+        inbox = await session.get(Inbox, inbox_id)
+        if inbox is None or inbox.account_id != account_id or not inbox.is_active or not inbox.site_key:
+            raise InvalidToken()
+        await active_site(session, inbox.site_key)  # raises unknown_site if disabled since
+        visitor = await session.scalar(
+            select(Visitor).where(Visitor.public_id == public_id, Visitor.inbox_id == inbox.id)
+        )
+    if visitor is None:
+        raise InvalidToken()
+    return inbox, visitor
+
+
+def _cursors(raw: object) -> dict[int, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > 1000:
+        raise InvalidField("cursors must be an object of conversation id → seq.", field="cursors")
+    cursors = {}
+    for key, value in raw.items():
+        try:
+            conversation_id = int(key)
+        except (TypeError, ValueError):
+            raise InvalidField("cursors keys must be conversation ids.", field="cursors") from None
+        if not isinstance(value, int) or value < 0:
+            raise InvalidField("cursors values must be seq numbers.", field="cursors")
+        cursors[conversation_id] = value
+    return cursors
+
+
+async def widget_socket(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    await ws.accept()
+    conn = Connection(ws)
+    conn.start()
+    widget: WidgetConnection | None = None
+    try:
+        frame = await receive_frame(ws, HELLO_TIMEOUT_SECONDS)
+        if frame is None:
+            return
+        if frame == "timeout":
+            await conn.close(4008, "hello_timeout")
+            return
+        if not isinstance(frame, dict) or frame.get("type") != "hello":
+            conn.send({"type": "error", "code": "hello_required", "message": "Send hello first."})
+            await conn.close(4000, "hello_required")
+            return
+        try:
+            inbox, visitor = await _authenticate(services, frame)
+            cursors = _cursors(frame.get("cursors"))
+            page = clean_page(frame.get("page"))
+        except HelplineError as error:
+            conn.send({"type": "error", **error.to_dict()})
+            await conn.close(error.close_code or 4000, error.code)
+            return
+        widget = WidgetConnection(services, conn, inbox, visitor)
+        await services.hub.add_widget(widget)
+        _online_here[visitor.id] += 1
+        async with services.db.transaction() as session:
+            seen = await visitor_seen(session, visitor_id=visitor.id, page=page, online=True)
+            if seen is not None:
+                widget.visitor = seen
+        await widget.welcome(cursors)
+        await _serve(ws, conn, widget)
+    finally:
+        if widget is not None:
+            services.hub.remove_widget(widget)
+            _online_here[widget.visitor.id] -= 1
+            if _online_here[widget.visitor.id] <= 0:
+                del _online_here[widget.visitor.id]
+                try:
+                    async with services.db.transaction() as session:
+                        await visitor_seen(session, visitor_id=widget.visitor.id, online=False)
+                except Exception:  # shutting down: the next start marks everyone offline
+                    pass
+        await conn.stop()
+
+
+async def _serve(ws: WebSocket, conn: Connection, widget: WidgetConnection) -> None:
+    import time
+
+    while not conn.closed:
+        frame = await receive_frame(ws, IDLE_TIMEOUT_SECONDS)
+        if frame is None:
+            return
+        if frame == "timeout":
+            await conn.close(4008, "idle_timeout")
+            return
+        if frame == "malformed":
+            widget.bad_frames += 1
+            widget.error_frame("malformed_request", "A frame must be a JSON object with a type.")
+        else:
+            assert isinstance(frame, dict)
+            try:
+                await widget.handle(frame)
+            except RateLimited as error:
+                widget.error_frame(error.code, error.message, frame, retry_after=error.retry_after)
+                if widget.refused(time.monotonic()):
+                    await conn.close(4029, "rate_limited")
+                    return
+                continue
+            except HelplineError as error:
+                widget.bad_frames += 1
+                widget.error_frame(error.code, error.message, frame, **({"field": error.field} if error.field else {}))
+            else:
+                continue
+        if widget.bad_frames > MAX_BAD_FRAMES:
+            await conn.close(4000, "too_many_bad_frames")
+            return

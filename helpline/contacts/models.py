@@ -1,0 +1,35 @@
+"""Contacts: one person with many identities (web visitor id now; e-mail, phone, messenger
+ids as channels arrive), so the whole history is in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpline.core.base import Base
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ContactIdentity(Base):
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "web" (visitor id), later "email", "telegram" ...
+    value: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]

@@ -1,0 +1,168 @@
+"""Console routes for conversations, messages and the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from helpline.accounts.auth import CurrentAgent
+from helpline.core.errors import InvalidField
+from helpline.core.events import EventRecord, event_frame
+from helpline.core.http import ServicesDep
+from helpline.conversations import actions, queries
+from helpline.conversations.models import Status
+from helpline.conversations.schemas import AssignIn, ReadIn, SendMessageIn, message_out
+from helpline.visitors.queries import visitor_of_contact
+from helpline.visitors.schemas import visitor_out
+
+router = APIRouter(prefix="/api/v1")
+
+MAX_REPLAY = 1000
+
+
+@router.get("/conversations")
+async def list_conversations(
+    context: CurrentAgent,
+    services: ServicesDep,
+    view: Literal["unassigned", "mine", "all"] = "all",
+    status: Literal["open", "resolved", "all"] = "open",
+    limit: int = 50,
+    before: datetime | None = None,
+) -> dict:
+    async with services.db.read() as session:
+        rows = await queries.list_conversations(
+            session, context.agent, view=view, status=status, limit=limit, before=before
+        )
+        out = await queries.summaries(session, rows)
+    next_before = out[-1].last_activity_at if len(out) == limit else None
+    return {"conversations": out, "next_before": next_before}
+
+
+@router.get("/conversations/counts")
+async def counts(context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        return await queries.inbox_counts(session, context.agent)
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(conversation_id: int, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id)
+        [summary] = await queries.summaries(session, [conversation])
+        messages = await queries.messages_of(session, conversation.id)
+        visitor = await visitor_of_contact(session, conversation.contact_id)
+    return {
+        "conversation": summary,
+        "messages": [message_out(m) for m in messages],
+        "visitor": visitor_out(visitor) if visitor else None,
+    }
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201)
+async def send_message(
+    conversation_id: int, body: SendMessageIn, context: CurrentAgent, services: ServicesDep, response: Response
+) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
+        message, duplicate = await actions.post_message(
+            session,
+            conversation=conversation,
+            author=actions.agent_actor(context.agent),
+            body=body.body,
+            kind=body.kind,
+            client_id=body.client_id,
+        )
+    if duplicate:
+        response.status_code = 200
+    return {"message": message_out(message), "duplicate": duplicate}
+
+
+async def _summary_after(services: ServicesDep, context: CurrentAgent, conversation_id: int) -> dict:
+    async with services.db.read() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id)
+        [summary] = await queries.summaries(session, [conversation])
+    return {"conversation": summary}
+
+
+@router.post("/conversations/{conversation_id}/assign")
+async def assign(conversation_id: int, body: AssignIn, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
+        await actions.assign_conversation(
+            session, actor=context.agent, conversation=conversation, assignee_id=body.agent_id
+        )
+    return await _summary_after(services, context, conversation_id)
+
+
+async def _set_status(conversation_id: int, status: Status, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
+        await actions.set_status(
+            session, actor=actions.agent_actor(context.agent), conversation=conversation, status=status
+        )
+    return await _summary_after(services, context, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+async def resolve(conversation_id: int, context: CurrentAgent, services: ServicesDep) -> dict:
+    return await _set_status(conversation_id, Status.resolved, context, services)
+
+
+@router.post("/conversations/{conversation_id}/reopen")
+async def reopen(conversation_id: int, context: CurrentAgent, services: ServicesDep) -> dict:
+    return await _set_status(conversation_id, Status.open, context, services)
+
+
+@router.post("/conversations/{conversation_id}/read")
+async def read(conversation_id: int, body: ReadIn, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
+        await actions.mark_read(session, actor=context.agent, conversation=conversation, seq=body.seq)
+    return await _summary_after(services, context, conversation_id)
+
+
+async def events_after(services: ServicesDep, account_id: int, after: int, limit: int) -> list[EventRecord]:
+    async with services.db.read() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(EventRecord)
+                    .where(EventRecord.account_id == account_id, EventRecord.id > after)
+                    .order_by(EventRecord.id)
+                    .limit(limit)
+                )
+            ).all()
+        )
+
+
+async def head_event_id(services: ServicesDep, account_id: int) -> int:
+    from sqlalchemy import func
+
+    async with services.db.read() as session:
+        head = await session.scalar(
+            select(func.max(EventRecord.id)).where(EventRecord.account_id == account_id)
+        )
+    return head or 0
+
+
+@router.get("/events")
+async def poll_events(
+    context: CurrentAgent,
+    services: ServicesDep,
+    after: int = Query(..., ge=0),
+    wait: float = Query(0, ge=0, le=25),
+) -> dict:
+    """Long-poll fallback for networks that block WebSockets; same frames as /ws/console."""
+    account_id = context.agent.account_id
+    records = await events_after(services, account_id, after, MAX_REPLAY)
+    if not records and wait > 0:
+        await services.hub.wait_for_news(account_id, wait)
+        records = await events_after(services, account_id, after, MAX_REPLAY)
+    if not records:
+        return {"events": [], "last_event_id": max(after, 0)}
+    return {"events": [event_frame(r) for r in records], "last_event_id": records[-1].id}
+
+

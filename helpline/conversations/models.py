@@ -1,0 +1,104 @@
+"""Inboxes, conversations and messages: the core nouns of Helpline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpline.core.base import Base, BigId, Json
+
+
+class Channel(StrEnum):
+    web = "web"
+
+
+class Status(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class AuthorType(StrEnum):
+    contact = "contact"
+    agent = "agent"
+    bot = "bot"
+    system = "system"
+
+
+class MessageKind(StrEnum):
+    text = "text"  # seen by the customer
+    note = "note"  # internal: agents only, never leaves Helpline
+
+
+class Inbox(Base):
+    """One entry point of an account: a website widget now; a mailbox or a bot later."""
+
+    __tablename__ = "inboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    # Websites are found by the key in their embed code; other channels leave it empty.
+    site_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("account_id", "number"),
+        Index("ix_conversations_inbox_list", "account_id", "status", "last_activity_at"),
+        Index("ix_conversations_assignee", "account_id", "assignee_id", "status"),
+        Index("ix_conversations_contact", "contact_id", "inbox_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    number: Mapped[int]
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[str] = mapped_column(String(16), default=Status.open)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    last_seq: Mapped[int] = mapped_column(default=0)
+    # Customer messages since an agent last read or answered the conversation.
+    unread_count: Mapped[int] = mapped_column(default=0)
+    contact_last_read_seq: Mapped[int] = mapped_column(default=0)
+    last_message_body: Mapped[str | None] = mapped_column(String(200))
+    last_message_author_type: Mapped[str | None] = mapped_column(String(16))
+    last_message_kind: Mapped[str | None] = mapped_column(String(16))
+    last_message_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    # Where the customer was when the conversation started: page, referrer, device, country.
+    context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        # The idempotency key: one sender never stores the same client_id twice.
+        UniqueConstraint("account_id", "author_type", "author_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    seq: Mapped[int]
+    author_type: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None]
+    # The name the customer saw when the message was sent, kept even if the agent is renamed.
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default=MessageKind.text)
+    body: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -1,0 +1,132 @@
+"""Reads of conversations and messages. Tenant isolation lives in these functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.accounts.models import Agent
+from helpline.contacts.models import Contact
+from helpline.core.errors import InvalidField, NotFound
+from helpline.conversations.models import Conversation, Inbox, Message, MessageKind, Status
+from helpline.conversations.schemas import ConversationOut, conversation_out
+
+View = Literal["unassigned", "mine", "all"]
+
+
+async def get_conversation_for(
+    session: AsyncSession, agent: Agent, conversation_id: int, *, lock: bool = False
+) -> Conversation:
+    """The conversation if it exists and `agent` may see it; the same NotFound otherwise."""
+    query = select(Conversation).where(
+        Conversation.id == conversation_id, Conversation.account_id == agent.account_id
+    )
+    if lock:
+        query = query.with_for_update()
+    conversation = await session.scalar(query.execution_options(populate_existing=True))
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+async def summaries(session: AsyncSession, conversations: list[Conversation]) -> list[ConversationOut]:
+    """Shape many conversations with three extra queries at most (no N+1)."""
+    if not conversations:
+        return []
+
+    async def by_id(model: type, ids: set[int]) -> dict[int, object]:
+        if not ids:
+            return {}
+        rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
+        return {row.id: row for row in rows}
+
+    inboxes = await by_id(Inbox, {c.inbox_id for c in conversations})
+    contacts = await by_id(Contact, {c.contact_id for c in conversations})
+    agents = await by_id(Agent, {c.assignee_id for c in conversations if c.assignee_id})
+    return [
+        conversation_out(
+            c,
+            inbox=inboxes[c.inbox_id],  # type: ignore[arg-type]
+            contact=contacts[c.contact_id],  # type: ignore[arg-type]
+            assignee=agents.get(c.assignee_id) if c.assignee_id else None,  # type: ignore[arg-type]
+        )
+        for c in conversations
+    ]
+
+
+def _view_filter(query: Select, agent: Agent, view: View) -> Select:
+    if view == "unassigned":
+        return query.where(Conversation.assignee_id.is_(None))
+    if view == "mine":
+        return query.where(Conversation.assignee_id == agent.id)
+    return query
+
+
+async def list_conversations(
+    session: AsyncSession,
+    agent: Agent,
+    *,
+    view: View,
+    status: Literal["open", "resolved", "all"],
+    limit: int,
+    before: datetime | None,
+) -> list[Conversation]:
+    if not 1 <= limit <= 200:
+        raise InvalidField("limit must be between 1 and 200.", field="limit")
+    query = select(Conversation).where(Conversation.account_id == agent.account_id)
+    if status != "all":
+        query = query.where(Conversation.status == status)
+    query = _view_filter(query, agent, view)
+    if before is not None:
+        query = query.where(Conversation.last_activity_at < before)
+    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def inbox_counts(session: AsyncSession, agent: Agent) -> dict[str, object]:
+    """Open conversations per tab, and how many of them have unread messages."""
+    unassigned = Conversation.assignee_id.is_(None)
+    mine = Conversation.assignee_id == agent.id
+    unread = Conversation.unread_count > 0
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(unassigned),
+                func.count().filter(mine),
+                func.count(),
+                func.count().filter(and_(unassigned, unread)),
+                func.count().filter(and_(mine, unread)),
+                func.count().filter(unread),
+            ).where(Conversation.account_id == agent.account_id, Conversation.status == Status.open)
+        )
+    ).one()
+    return {
+        "unassigned": row[0],
+        "mine": row[1],
+        "all": row[2],
+        "unread": {"unassigned": row[3], "mine": row[4], "all": row[5]},
+    }
+
+
+async def messages_of(
+    session: AsyncSession, conversation_id: int, *, after_seq: int = 0, include_notes: bool = True
+) -> list[Message]:
+    query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+    if not include_notes:
+        query = query.where(Message.kind != MessageKind.note)
+    return list((await session.scalars(query.order_by(Message.seq))).all())
+
+
+async def conversations_of_contact(session: AsyncSession, account_id: int, contact_id: int) -> list[Conversation]:
+    return list(
+        (
+            await session.scalars(
+                select(Conversation)
+                .where(Conversation.account_id == account_id, Conversation.contact_id == contact_id)
+                .order_by(Conversation.id.desc())
+            )
+        ).all()
+    )

@@ -1,0 +1,147 @@
+"""API shapes of conversations and messages (docs/protocol.md, "Objects")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from helpline.accounts.models import Agent
+from helpline.contacts.models import Contact
+from helpline.core.clock import isoformat
+from helpline.conversations.models import Conversation, Inbox, Message
+
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class AuthorOut(BaseModel):
+    type: str
+    id: int | None
+    name: str | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    author: AuthorOut
+    kind: str
+    body: str
+    client_id: str | None
+    created_at: str
+
+
+class InboxRef(BaseModel):
+    id: int
+    name: str
+    channel: str
+
+
+class ContactRef(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class AgentRef(BaseModel):
+    id: int
+    name: str
+
+
+class LastMessage(BaseModel):
+    body: str | None
+    author_type: str | None
+    kind: str | None
+    created_at: str | None
+
+
+class ConversationOut(BaseModel):
+    id: int
+    number: int
+    status: str
+    inbox: InboxRef
+    contact: ContactRef
+    assignee: AgentRef | None
+    last_seq: int
+    unread_count: int
+    last_message: LastMessage | None
+    created_at: str
+    updated_at: str
+    last_activity_at: str
+    first_response_at: str | None
+    resolved_at: str | None
+
+
+class WidgetConversationOut(BaseModel):
+    """What the customer's widget may know of a conversation."""
+
+    id: int
+    number: int
+    status: str
+    last_seq: int
+
+
+def message_out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        seq=message.seq,
+        author=AuthorOut(type=message.author_type, id=message.author_id, name=message.author_name),
+        kind=message.kind,
+        body=message.body,
+        client_id=message.client_id,
+        created_at=isoformat(message.created_at) or "",
+    )
+
+
+def conversation_out(
+    conversation: Conversation, *, inbox: Inbox, contact: Contact, assignee: Agent | None
+) -> ConversationOut:
+    last = None
+    if conversation.last_message_at is not None:
+        last = LastMessage(
+            body=conversation.last_message_body,
+            author_type=conversation.last_message_author_type,
+            kind=conversation.last_message_kind,
+            created_at=isoformat(conversation.last_message_at),
+        )
+    return ConversationOut(
+        id=conversation.id,
+        number=conversation.number,
+        status=conversation.status,
+        inbox=InboxRef(id=inbox.id, name=inbox.name, channel=inbox.channel),
+        contact=ContactRef(id=contact.id, name=contact.name, email=contact.email, phone=contact.phone),
+        assignee=AgentRef(id=assignee.id, name=assignee.name) if assignee else None,
+        last_seq=conversation.last_seq,
+        unread_count=conversation.unread_count,
+        last_message=last,
+        created_at=isoformat(conversation.created_at) or "",
+        updated_at=isoformat(conversation.updated_at) or "",
+        last_activity_at=isoformat(conversation.last_activity_at) or "",
+        first_response_at=isoformat(conversation.first_response_at),
+        resolved_at=isoformat(conversation.resolved_at),
+    )
+
+
+def widget_conversation_out(conversation: Conversation) -> WidgetConversationOut:
+    return WidgetConversationOut(
+        id=conversation.id,
+        number=conversation.number,
+        status=conversation.status,
+        last_seq=conversation.last_seq,
+    )
+
+
+class SendMessageIn(BaseModel):
+    client_id: str = Field(pattern=CLIENT_ID_PATTERN)
+    body: str
+    kind: Literal["text", "note"] = "text"
+
+
+class AssignIn(BaseModel):
+    agent_id: int | None
+
+
+class ReadIn(BaseModel):
+    seq: int = Field(ge=0)

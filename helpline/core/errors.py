@@ -1,0 +1,129 @@
+"""Typed errors. Every error has a stable `code`, an HTTP status and, where the connection
+must end, a WebSocket close code. docs/protocol.md lists them for clients.
+
+    HelplineError
+    ├── BadRequest              400 malformed_request
+    ├── InvalidField            422 invalid_field (names the field)
+    │   ├── EmptyMessage        422 empty_message
+    │   └── MessageTooLong      422 message_too_long
+    ├── NotAuthenticated        401 not_authenticated      (ws 4001)
+    │   ├── InvalidCredentials  401 invalid_credentials
+    │   ├── InvalidToken        401 invalid_token          (ws 4001)
+    │   └── TokenExpired        401 token_expired          (ws 4002)
+    ├── CsrfFailed              403 csrf_failed
+    ├── Forbidden               403 forbidden
+    ├── NotFound                404 not_found
+    │   └── UnknownSite         404 unknown_site           (ws 4003)
+    ├── Conflict                409 conflict
+    └── TooManyRequests         429 (retry_after)
+        ├── TooManyAttempts     429 too_many_attempts
+        └── RateLimited         429 rate_limited
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HelplineError(Exception):
+    code = "error"
+    status = 400
+    close_code: int | None = None
+    default_message = "Something went wrong."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class BadRequest(HelplineError):
+    code, status = "malformed_request", 400
+    default_message = "The request is not a JSON object."
+
+
+class InvalidField(HelplineError):
+    code, status = "invalid_field", 422
+    default_message = "A field is missing or invalid."
+
+
+class EmptyMessage(InvalidField):
+    code = "empty_message"
+    default_message = "A message cannot be empty."
+
+
+class MessageTooLong(InvalidField):
+    code = "message_too_long"
+    default_message = "A message may have at most 5000 characters."
+
+
+class NotAuthenticated(HelplineError):
+    code, status, close_code = "not_authenticated", 401, 4001
+    default_message = "Log in first."
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    default_message = "Wrong e-mail or password."
+
+
+class InvalidToken(NotAuthenticated):
+    code, close_code = "invalid_token", 4001
+    default_message = "The visitor token is not valid."
+
+
+class TokenExpired(NotAuthenticated):
+    code, close_code = "token_expired", 4002
+    default_message = "The visitor token has expired."
+
+
+class CsrfFailed(HelplineError):
+    code, status = "csrf_failed", 403
+    default_message = "Missing or wrong X-CSRF-Token header."
+
+
+class Forbidden(HelplineError):
+    code, status = "forbidden", 403
+    default_message = "Your role does not allow this."
+
+
+class NotFound(HelplineError):
+    code, status = "not_found", 404
+    default_message = "Not found."
+
+
+class UnknownSite(NotFound):
+    code, close_code = "unknown_site", 4003
+    default_message = "No website inbox has this site key."
+
+
+class Conflict(HelplineError):
+    code, status = "conflict", 409
+    default_message = "This conflicts with existing data."
+
+
+class TooManyRequests(HelplineError):
+    code, status = "too_many_requests", 429
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class TooManyAttempts(TooManyRequests):
+    code = "too_many_attempts"
+    default_message = "Too many failed logins; try again later."
+
+
+class RateLimited(TooManyRequests):
+    code = "rate_limited"
+    default_message = "Too many messages; slow down."

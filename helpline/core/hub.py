@@ -1,0 +1,211 @@
+"""The realtime hub of one node: turns bus doorbells into frames for connected clients.
+
+On a doorbell for an account the hub reads the account's new events from the log once (not
+once per client) and hands each to the connections that may see it: every agent of the
+account, and the widget of the contact the event is about (public events only). Reads are
+coalesced: while one read runs, further doorbells for the account just mark it dirty.
+
+Clients resume from the log themselves (by event id or seq) and register here *before* they
+read their backlog; whatever arrives twice that way is dropped by the client's own cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+
+from helpline.core.bus import Bus
+from helpline.core.db import Database
+from helpline.core.events import EventRecord, event_frame
+from helpline.core.realtime import dumps
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 500
+
+
+class AgentSubscriber(Protocol):
+    account_id: int
+
+    def on_event(self, event_id: int, text: str) -> None: ...
+
+    def on_ephemeral(self, message: dict[str, Any]) -> None: ...
+
+
+class WidgetSubscriber(Protocol):
+    account_id: int
+    contact_id: int
+
+    def on_widget_frame(self, conversation_id: int, seq: int | None, text: str) -> None: ...
+
+    def on_ephemeral(self, message: dict[str, Any]) -> None: ...
+
+
+def widget_frame(record: EventRecord) -> tuple[int | None, dict[str, Any]] | None:
+    """The frame a customer's widget gets for a public event (docs/protocol.md), if any."""
+    if record.audience != "public":
+        return None
+    data = record.payload
+    if record.type == "message.created":
+        message = dict(data["message"])
+        if message["author"]["type"] != "contact":
+            message["client_id"] = None  # agents' idempotency keys are none of the widget's business
+        return message["seq"], {"type": "message", "message": message}
+    if record.type in ("conversation.created", "conversation.updated"):
+        c = data["conversation"]
+        conversation = {"id": c["id"], "number": c["number"], "status": c["status"], "last_seq": c["last_seq"]}
+        return None, {"type": "conversation", "conversation": conversation}
+    return None
+
+
+class Hub:
+    def __init__(self, db: Database, bus: Bus) -> None:
+        self.db = db
+        self.bus = bus
+        self._agents: dict[int, set[AgentSubscriber]] = defaultdict(set)
+        self._widgets: dict[int, dict[int, set[WidgetSubscriber]]] = defaultdict(lambda: defaultdict(set))
+        self._cursor: dict[int, int] = {}
+        self._fetching: dict[int, asyncio.Task[None]] = {}
+        self._dirty: set[int] = set()
+        self._news: dict[int, asyncio.Event] = {}
+        bus.subscribe(self._on_bus)
+
+    # -- announcing (called after commit) -------------------------------------------------
+
+    async def ring(self, accounts: set[int]) -> None:
+        """Announce new events of `accounts` to every node (this one included)."""
+        await self.bus.publish("events", {"accounts": sorted(accounts)})
+
+    async def signal(self, message: dict[str, Any]) -> None:
+        """Send an ephemeral signal (typing) to every node; it is never stored."""
+        await self.bus.publish("ephemeral", message)
+
+    # -- subscriptions --------------------------------------------------------------------
+
+    async def _track(self, account_id: int) -> None:
+        if account_id in self._cursor:
+            return
+        async with self.db.read() as session:
+            head = await session.scalar(
+                select(func.max(EventRecord.id)).where(EventRecord.account_id == account_id)
+            )
+        self._cursor.setdefault(account_id, head or 0)
+
+    async def add_agent(self, subscriber: AgentSubscriber) -> None:
+        self._agents[subscriber.account_id].add(subscriber)
+        await self._track(subscriber.account_id)
+
+    async def add_widget(self, subscriber: WidgetSubscriber) -> None:
+        self._widgets[subscriber.account_id][subscriber.contact_id].add(subscriber)
+        await self._track(subscriber.account_id)
+
+    def remove_agent(self, subscriber: AgentSubscriber) -> None:
+        self._agents[subscriber.account_id].discard(subscriber)
+        self._forget_if_idle(subscriber.account_id)
+
+    def remove_widget(self, subscriber: WidgetSubscriber) -> None:
+        by_contact = self._widgets[subscriber.account_id]
+        subscribers = by_contact.get(subscriber.contact_id)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del by_contact[subscriber.contact_id]
+        self._forget_if_idle(subscriber.account_id)
+
+    def _forget_if_idle(self, account_id: int) -> None:
+        if (
+            not self._agents.get(account_id)
+            and not self._widgets.get(account_id)
+            and account_id not in self._fetching
+            and account_id not in self._news
+        ):
+            self._agents.pop(account_id, None)
+            self._widgets.pop(account_id, None)
+            self._cursor.pop(account_id, None)
+
+    async def wait_for_news(self, account_id: int, timeout: float) -> None:
+        """Long-poll support: return when the account has new events, or after `timeout`."""
+        await self._track(account_id)
+        news = self._news.setdefault(account_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(news.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    # -- fan-out --------------------------------------------------------------------------
+
+    def _on_bus(self, topic: str, message: dict[str, Any]) -> None:
+        if topic == "events":
+            for account_id in message["accounts"]:
+                self._schedule_fetch(account_id)
+        elif topic == "ephemeral":
+            self._dispatch_ephemeral(message)
+
+    def _schedule_fetch(self, account_id: int) -> None:
+        if account_id not in self._cursor:
+            return  # nobody here listens to this account
+        if account_id in self._fetching:
+            self._dirty.add(account_id)
+            return
+        self._fetching[account_id] = asyncio.get_running_loop().create_task(self._fetch(account_id))
+
+    async def _fetch(self, account_id: int) -> None:
+        try:
+            while True:
+                self._dirty.discard(account_id)
+                async with self.db.read() as session:
+                    records = (
+                        await session.scalars(
+                            select(EventRecord)
+                            .where(
+                                EventRecord.account_id == account_id,
+                                EventRecord.id > self._cursor.get(account_id, 0),
+                            )
+                            .order_by(EventRecord.id)
+                            .limit(FETCH_BATCH)
+                        )
+                    ).all()
+                for record in records:
+                    self._dispatch(record)
+                    self._cursor[account_id] = record.id
+                if records:
+                    news = self._news.pop(account_id, None)
+                    if news is not None:
+                        news.set()
+                if len(records) < FETCH_BATCH and account_id not in self._dirty:
+                    return
+        except Exception:
+            log.exception("hub: reading events of account %s failed", account_id)
+        finally:
+            self._fetching.pop(account_id, None)
+            self._forget_if_idle(account_id)
+
+    def _dispatch(self, record: EventRecord) -> None:
+        agents = self._agents.get(record.account_id)
+        if agents:
+            text = dumps(event_frame(record))
+            for agent in list(agents):
+                agent.on_event(record.id, text)
+        if record.contact_id is None:
+            return
+        widgets = self._widgets.get(record.account_id, {}).get(record.contact_id)
+        if widgets:
+            shaped = widget_frame(record)
+            if shaped is not None:
+                seq, frame = shaped
+                text = dumps(frame)
+                for widget in list(widgets):
+                    widget.on_widget_frame(record.conversation_id or 0, seq, text)
+
+    def _dispatch_ephemeral(self, message: dict[str, Any]) -> None:
+        account_id = message["account_id"]
+        for agent in list(self._agents.get(account_id, ())):
+            agent.on_ephemeral(message)
+        contact_id = message.get("contact_id")
+        if contact_id is not None:
+            for widget in list(self._widgets.get(account_id, {}).get(contact_id, ())):
+                widget.on_ephemeral(message)

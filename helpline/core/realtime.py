@@ -1,0 +1,129 @@
+"""A WebSocket connection with an ordered outgoing queue.
+
+Frames come from several producers (the connection's own replies, the hub's fan-out of
+events, typing signals); one pump task per connection sends them in the order queued, so
+no producer ever waits for a slow client. A client too slow to keep up is disconnected: it
+reconnects and reads what it missed from the log, which is cheaper than buffering for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections import deque
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketState
+
+from helpline.core.errors import InvalidField
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_FRAMES = 2000
+HEARTBEAT_SECONDS = 25
+IDLE_TIMEOUT_SECONDS = 75  # three missed heartbeats
+HELLO_TIMEOUT_SECONDS = 10
+MAX_BAD_FRAMES = 20
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return orjson.dumps(frame).decode()
+
+
+class Connection:
+    __slots__ = ("ws", "_queue", "_wake", "_pump_task", "closed")
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self._queue: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._pump_task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def start(self) -> None:
+        self._pump_task = asyncio.create_task(self._pump())
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.send_text(dumps(frame))
+
+    def send_text(self, text: str) -> None:
+        if self.closed:
+            return
+        self._queue.append(text)
+        if len(self._queue) > MAX_QUEUED_FRAMES:
+            log.warning("closing a connection that does not read its frames")
+            self._queue.clear()
+            asyncio.get_running_loop().create_task(self.close(1013, "too slow"))
+            return
+        self._wake.set()
+
+    async def _pump(self) -> None:
+        try:
+            while not self.closed:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._queue and not self.closed:
+                    await self.ws.send_text(self._queue.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the peer went away mid-send; the receive loop notices and ends
+            self.closed = True
+
+    async def flush(self, timeout: float = 2.0) -> None:
+        """Wait until queued frames are handed to the socket (before a deliberate close)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._queue and not self.closed and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if not self.closed:
+            await self.flush()
+        self.closed = True
+        if self.ws.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await self.ws.close(code, reason)
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._pump_task
+
+
+async def receive_frame(ws: WebSocket, timeout: float) -> dict[str, Any] | None | str:
+    """The next frame parsed as a JSON object.
+
+    Returns None when the peer disconnected, the string "timeout" when nothing came in
+    `timeout` seconds, and the string "malformed" for anything that is not a JSON object.
+    """
+    try:
+        message = await asyncio.wait_for(ws.receive(), timeout)
+    except TimeoutError:
+        return "timeout"
+    if message["type"] == "websocket.disconnect":
+        return None
+    raw = message.get("text")
+    if raw is None:
+        raw = message.get("bytes")
+    try:
+        frame = orjson.loads(raw) if raw is not None else None
+    except orjson.JSONDecodeError:
+        return "malformed"
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        return "malformed"
+    return frame
+
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def client_id_of(frame: dict[str, Any]) -> str:
+    """The idempotency key of a frame that creates something (docs/protocol.md)."""
+    value = frame.get("client_id")
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise InvalidField("client_id must be 8-64 characters of A-Z a-z 0-9 _ -.", field="client_id")
+    return value

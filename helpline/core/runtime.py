@@ -1,0 +1,29 @@
+"""The services one server process runs with, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from helpline.core.ratelimit import BucketMap, FailureWindow
+
+if TYPE_CHECKING:
+    from helpline.channels.web.site import VisitorTokens
+    from helpline.core.bus import Bus
+    from helpline.core.db import Database
+    from helpline.core.hub import Hub
+    from helpline.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    bus: Bus
+    hub: Hub
+    tokens: VisitorTokens
+    # Five wrong passwords per e-mail and address in 15 minutes, fifty per address.
+    login_failures: FailureWindow = field(default_factory=lambda: FailureWindow(5, 900))
+    login_failures_by_ip: FailureWindow = field(default_factory=lambda: FailureWindow(50, 900))
+    # Messages per visitor: a burst of 10, then one a second.
+    visitor_messages: BucketMap = field(default_factory=lambda: BucketMap(10, 1.0))

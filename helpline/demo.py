@@ -1,0 +1,63 @@
+"""The demo account: a shop with a website widget, an admin and two agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from helpline.accounts.actions import create_account, create_agent
+from helpline.accounts.models import Role
+from helpline.accounts.passwords import hash_password
+from helpline.core.audit import SYSTEM
+from helpline.core.clock import utcnow
+from helpline.core.db import Database
+from helpline.conversations.models import Channel, Inbox
+
+DEMO_SITE_KEY = "demo"
+DEMO_PEOPLE = (
+    ("Админ Демо", "admin@demo.helpline", "demo-admin-pass", Role.admin),
+    ("Мария Петрова", "maria@demo.helpline", "demo-agent-pass", Role.agent),
+    ("Ivan Smirnov", "ivan@demo.helpline", "demo-agent-pass", Role.agent),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: str
+
+
+async def seed_demo(db: Database) -> bool:
+    """Create the demo account unless it exists. Returns whether it was created."""
+    async with db.read() as session:
+        if await session.scalar(select(Inbox.id).where(Inbox.site_key == DEMO_SITE_KEY)) is not None:
+            return False
+    hashes = [await hash_password(password) for _, _, password, _ in DEMO_PEOPLE]
+    async with db.transaction() as session:
+        account = await create_account(session, name="Demo shop")
+        for (name, email, _, role), password_hash in zip(DEMO_PEOPLE, hashes, strict=True):
+            await create_agent(
+                session, actor=SYSTEM, account_id=account.id, name=name, email=email,
+                password_hash=password_hash, role=role,
+            )
+        session.add(
+            Inbox(
+                account_id=account.id,
+                channel=Channel.web,
+                name="Demo shop website",
+                site_key=DEMO_SITE_KEY,
+                settings={
+                    "title": "Demo shop",
+                    "greeting": "Здравствуйте! Напишите нам — ответим за пару минут. / Hi! Write to us, we answer in minutes.",
+                },
+                is_active=True,
+                created_at=utcnow(),
+            )
+        )
+    return True
+
+
+def demo_logins() -> list[DemoLogin]:
+    return [DemoLogin(email, password, role) for _, email, password, role in DEMO_PEOPLE]

@@ -1,0 +1,149 @@
+"""Every change to website visitors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.contacts.actions import create_contact
+from helpline.core.clock import utcnow
+from helpline.core.errors import InvalidField
+from helpline.core.events import queue_event
+from helpline.conversations.models import Inbox
+from helpline.visitors.environment import country_of, describe_device
+from helpline.visitors.events import VisitorUpdated
+from helpline.visitors.models import Visitor
+from helpline.visitors.schemas import visitor_out
+
+# A visitor who comes back after half an hour of silence starts a new visit (the usual
+# web-analytics session length).
+VISIT_GAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str | None
+    title: str | None
+    referrer: str | None
+
+
+def _url(value: object, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 2000:
+        raise InvalidField(f"{field} must be a URL of at most 2000 characters.", field=field)
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise InvalidField(f"{field} must be an http(s) URL.", field=field)
+    return value
+
+
+def clean_page(raw: object) -> Page | None:
+    """Validate what the widget reports about the page it is on."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidField("page must be an object.", field="page")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise InvalidField("page.title must be text.", field="page.title")
+    return Page(
+        url=_url(raw.get("url"), "page.url"),
+        title=" ".join(title.split())[:500] if title else None,
+        referrer=_url(raw.get("referrer"), "page.referrer"),
+    )
+
+
+def _announce(session: AsyncSession, visitor: Visitor) -> None:
+    queue_event(
+        session,
+        visitor.account_id,
+        VisitorUpdated(contact_id=visitor.contact_id, visitor=visitor_out(visitor)),
+        contact_id=visitor.contact_id,
+        audience="agents",
+    )
+
+
+async def start_visit(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    public_id: str | None,
+    page: Page | None,
+    ip: str | None,
+    user_agent: str | None,
+    language: str | None,
+) -> Visitor:
+    """Find the visitor of a (verified) visitor id, or make a new visitor and contact."""
+    now = utcnow()
+    visitor = None
+    if public_id is not None:
+        visitor = await session.scalar(
+            select(Visitor).where(Visitor.public_id == public_id, Visitor.inbox_id == inbox.id)
+        )
+    if visitor is None:
+        public_id = uuid.uuid4().hex
+        contact = await create_contact(
+            session, account_id=inbox.account_id, identity_kind="web", identity_value=public_id
+        )
+        visitor = Visitor(
+            account_id=inbox.account_id,
+            inbox_id=inbox.id,
+            contact_id=contact.id,
+            public_id=public_id,
+            visits=1,
+            page_views=0,
+            online=False,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        session.add(visitor)
+    elif now - visitor.last_seen_at > VISIT_GAP:
+        visitor.visits += 1
+    device = describe_device(user_agent)
+    visitor.user_agent = (user_agent or "")[:500] or None
+    visitor.browser, visitor.os, visitor.device = device.browser, device.os, device.device
+    visitor.ip = ip
+    visitor.country = country_of(ip)
+    visitor.language = (language or "")[:35] or None
+    visitor.last_seen_at = now
+    if page is not None:
+        _see_page(visitor, page)
+    await session.flush()
+    _announce(session, visitor)
+    return visitor
+
+
+def _see_page(visitor: Visitor, page: Page) -> None:
+    if page.url and page.url != visitor.current_url:
+        visitor.page_views += 1
+    if page.url:
+        visitor.current_url, visitor.current_title = page.url, page.title
+    # The referrer of the first page of a visit is where the visitor came from; later pages
+    # are referred by the site itself and tell nothing new.
+    if page.referrer and urlsplit(page.referrer).netloc != urlsplit(page.url or "").netloc:
+        visitor.referrer = page.referrer
+
+
+async def visitor_seen(
+    session: AsyncSession, *, visitor_id: int, page: Page | None = None, online: bool | None = None
+) -> Visitor | None:
+    """The widget reported a page or (dis)connected. Announces only real changes."""
+    visitor = await session.get(Visitor, visitor_id, populate_existing=True)
+    if visitor is None:
+        return None
+    before = (visitor.online, visitor.current_url, visitor.current_title, visitor.referrer)
+    if page is not None:
+        _see_page(visitor, page)
+    if online is not None:
+        visitor.online = online
+    visitor.last_seen_at = utcnow()
+    after = (visitor.online, visitor.current_url, visitor.current_title, visitor.referrer)
+    await session.flush()
+    if after != before:
+        _announce(session, visitor)
+    return visitor
