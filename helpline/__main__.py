@@ -1,0 +1,3 @@
+from helpline.cli import app
+
+app(prog_name="helpline")
