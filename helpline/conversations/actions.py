@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from helpline.accounts.models import Account, Agent, Role
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
+from helpline.core.base import UtcDateTime
 from helpline.core.clock import utcnow
 from helpline.core.errors import EmptyMessage, Forbidden, InvalidField, MessageTooLong, NotFound
 from helpline.core.events import queue_event
@@ -32,6 +34,62 @@ from helpline.conversations.schemas import ConversationOut, conversation_out, me
 MAX_BODY_LENGTH = 5000
 PREVIEW_LENGTH = 200
 
+# The statements of the message hot path, built once (building and cache-keying a statement
+# costs more than SQLite takes to run it).
+_conversations = Conversation.__table__
+_messages = Message.__table__
+_contacts = Contact.__table__
+_SELECT_BY_CLIENT_ID = select(_messages.c.id).where(
+    _messages.c.account_id == bindparam("account_id"),
+    _messages.c.author_type == bindparam("author_type"),
+    _messages.c.author_id == bindparam("author_id"),
+    _messages.c.client_id == bindparam("client_id"),
+)
+_LOCK_CONTACT = select(_contacts).where(_contacts.c.id == bindparam("contact_id")).with_for_update()
+_OPEN_CONVERSATION_OF = (
+    select(_conversations)
+    .where(
+        _conversations.c.contact_id == bindparam("contact_id"),
+        _conversations.c.inbox_id == bindparam("inbox_id"),
+        _conversations.c.status == Status.open.value,
+    )
+    .order_by(_conversations.c.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+
+
+def _numbering(unread: str) -> Any:
+    """UPDATE that numbers the next message; `unread` says what happens to unread_count."""
+    values: dict[str, Any] = {
+        "last_seq": _conversations.c.last_seq + 1,
+        "last_message_body": bindparam("body"),
+        "last_message_author_type": bindparam("author_type"),
+        "last_message_kind": bindparam("kind"),
+        "last_message_at": bindparam("now", type_=UtcDateTime()),
+        "last_activity_at": bindparam("now", type_=UtcDateTime()),
+        "updated_at": bindparam("now", type_=UtcDateTime()),
+    }
+    if unread == "increment":
+        values["unread_count"] = _conversations.c.unread_count + 1
+    elif unread == "reset":
+        values["unread_count"] = 0
+        values["first_response_at"] = func.coalesce(
+            _conversations.c.first_response_at, bindparam("now", type_=UtcDateTime())
+        )
+    return (
+        update(_conversations)
+        .where(_conversations.c.id == bindparam("conversation_id"))
+        .values(values)
+        .returning(_conversations)
+    )
+
+
+_NUMBER_FROM_CONTACT = _numbering("increment")  # a customer wrote: one more unread
+_NUMBER_FROM_AGENT = _numbering("reset")  # an agent answered: read, and maybe first response
+_NUMBER_OTHER = _numbering("keep")  # notes, bots, system messages
+
 
 def clean_body(body: object) -> str:
     if not isinstance(body, str):
@@ -45,10 +103,16 @@ def clean_body(body: object) -> str:
     return body
 
 
-async def conversation_snapshot(session: AsyncSession, conversation: Conversation) -> ConversationOut:
-    """The conversation as clients see it; related rows come from the identity map if loaded."""
-    inbox = await session.get(Inbox, conversation.inbox_id)
-    contact = await session.get(Contact, conversation.contact_id)
+async def conversation_snapshot(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    inbox: Inbox | None = None,
+    contact: Contact | None = None,
+) -> ConversationOut:
+    """The conversation as clients see it; related rows are loaded unless given."""
+    inbox = inbox or await session.get(Inbox, conversation.inbox_id)
+    contact = contact or await session.get(Contact, conversation.contact_id)
     assignee = await session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
     assert inbox is not None and contact is not None
     return conversation_out(conversation, inbox=inbox, contact=contact, assignee=assignee)
@@ -89,7 +153,9 @@ async def open_conversation(
     queue_event(
         session,
         inbox.account_id,
-        ConversationCreated(conversation=await conversation_snapshot(session, conversation)),
+        ConversationCreated(
+            conversation=await conversation_snapshot(session, conversation, inbox=inbox, contact=contact)
+        ),
         conversation_id=conversation.id,
         contact_id=contact.id,
     )
@@ -101,14 +167,11 @@ async def _find_by_client_id(
 ) -> Message | None:
     if client_id is None:
         return None
-    return await session.scalar(
-        select(Message).where(
-            Message.account_id == account_id,
-            Message.author_type == author.type,
-            Message.author_id == author.id,
-            Message.client_id == client_id,
-        )
+    message_id = await session.scalar(
+        _SELECT_BY_CLIENT_ID,
+        {"account_id": account_id, "author_type": author.type, "author_id": author.id, "client_id": client_id},
     )
+    return None if message_id is None else await session.get(Message, message_id)
 
 
 async def post_message(
@@ -119,11 +182,17 @@ async def post_message(
     body: object,
     kind: str = MessageKind.text,
     client_id: str | None = None,
+    inbox: Inbox | None = None,
+    contact: Contact | None = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns it and whether it was a resend of a stored one.
 
     Precondition: `conversation` was loaded with a row lock in this transaction (or the
-    database is SQLite, whose single writer serialises everything).
+    database is SQLite, whose single writer serialises everything). `inbox` and `contact`,
+    when the caller has them, save loading them again for the event.
+
+    This is the hottest write of Helpline, so it speaks Core: one UPDATE ... RETURNING
+    numbers the message and one INSERT stores it, instead of the ORM's unit of work.
     """
     text = clean_body(body)
     if kind not in (MessageKind.text, MessageKind.note):
@@ -133,13 +202,57 @@ async def post_message(
     existing = await _find_by_client_id(session, conversation.account_id, author, client_id)
     if existing is not None:
         return existing, True
+    message = await _append_message(
+        session, conversation=conversation, author=author, text=text, kind=kind,
+        client_id=client_id, inbox=inbox, contact=contact,
+    )
+    return message, False
 
+
+async def _append_message(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    author: Actor,
+    text: str,
+    kind: str,
+    client_id: str | None,
+    inbox: Inbox | None,
+    contact: Contact | None,
+) -> Message:
+    """Store a validated, new message and queue its event (see `post_message`).
+
+    This is the hottest write of Helpline, so it speaks Core: one UPDATE ... RETURNING
+    numbers the message and returns the conversation's new state, one INSERT stores the
+    message; no unit-of-work bookkeeping.
+    """
     now = utcnow()
-    conversation.last_seq += 1
+    if author.type == AuthorType.contact:
+        numbering = _NUMBER_FROM_CONTACT
+    elif author.type == AuthorType.agent and kind == MessageKind.text:
+        numbering = _NUMBER_FROM_AGENT
+    else:
+        numbering = _NUMBER_OTHER
+    row = (
+        await session.execute(
+            numbering,
+            {
+                "conversation_id": conversation.id,
+                "body": text[:PREVIEW_LENGTH],
+                "author_type": author.type,
+                "kind": kind,
+                "now": now,
+            },
+        )
+    ).one()
+    # Keep a loaded ORM object in step with the row without making it dirty.
+    if isinstance(conversation, Conversation):
+        for column in _conversations.c:
+            set_committed_value(conversation, column.key, getattr(row, column.key))
     message = Message(
-        account_id=conversation.account_id,
-        conversation_id=conversation.id,
-        seq=conversation.last_seq,
+        account_id=row.account_id,
+        conversation_id=row.id,
+        seq=row.last_seq,
         author_type=author.type,
         author_id=author.id,
         author_name=author.name,
@@ -148,32 +261,21 @@ async def post_message(
         client_id=client_id,
         created_at=now,
     )
-    session.add(message)
-    conversation.last_message_body = text[:PREVIEW_LENGTH]
-    conversation.last_message_author_type = author.type
-    conversation.last_message_kind = kind
-    conversation.last_message_at = now
-    conversation.last_activity_at = now
-    conversation.updated_at = now
-    if author.type == AuthorType.contact:
-        conversation.unread_count += 1
-    elif author.type == AuthorType.agent and kind == MessageKind.text:
-        conversation.unread_count = 0  # answering means the agent read it
-        if conversation.first_response_at is None:
-            conversation.first_response_at = now
-    await session.flush()
+    message.id = await session.scalar(
+        _INSERT_MESSAGE, {c.key: getattr(message, c.key) for c in _messages.c if c.key != "id"}
+    )
     queue_event(
         session,
-        conversation.account_id,
+        row.account_id,
         MessageCreated(
             message=message_out(message),
-            conversation=await conversation_snapshot(session, conversation),
+            conversation=await conversation_snapshot(session, row, inbox=inbox, contact=contact),
         ),
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
+        conversation_id=row.id,
+        contact_id=row.contact_id,
         audience="agents" if kind == MessageKind.note else "public",
     )
-    return message, False
+    return message
 
 
 async def receive_visitor_message(
@@ -192,8 +294,9 @@ async def receive_visitor_message(
     without them nothing is stored.
     """
     text = clean_body(body)  # validate before anything is created
+    # Rows, not ORM objects: this runs for every message a visitor sends (see _append_message).
     # Lock the contact: two tabs of one visitor must not open two conversations at once.
-    contact = await session.get(Contact, contact_id, with_for_update=True, populate_existing=True)
+    contact = (await session.execute(_LOCK_CONTACT, {"contact_id": contact_id})).one_or_none()
     if contact is None:
         raise NotFound("No such contact.")
     for field in require:
@@ -205,23 +308,16 @@ async def receive_visitor_message(
         conversation = await session.get(Conversation, existing.conversation_id)
         assert conversation is not None
         return existing, conversation, True
-    conversation = await session.scalar(
-        select(Conversation)
-        .where(
-            Conversation.contact_id == contact.id,
-            Conversation.inbox_id == inbox.id,
-            Conversation.status == Status.open,
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
+    conversation = (
+        await session.execute(_OPEN_CONVERSATION_OF, {"contact_id": contact.id, "inbox_id": inbox.id})
+    ).one_or_none()
     if conversation is None:
         conversation = await open_conversation(session, inbox=inbox, contact=contact, context=context)
-    message, duplicate = await post_message(
-        session, conversation=conversation, author=author, body=text, client_id=client_id
+    message = await _append_message(
+        session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
+        client_id=client_id, inbox=inbox, contact=contact,
     )
-    return message, conversation, duplicate
+    return message, conversation, False
 
 
 async def _changed(

@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Index, String, insert, text
+import orjson
+from sqlalchemy import Index, String, Text, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.core.base import Base, BigId, Json
-from helpline.core.clock import utcnow
+from helpline.core.base import Base, BigId
+from helpline.core.clock import isoformat, utcnow
 
 _QUEUE_KEY = "helpline.events"
 _ADVISORY_LOCK_CLASS = 7_001  # first key of pg_advisory_xact_lock(int, int): "event log"
@@ -42,7 +43,9 @@ class EventRecord(Base):
     contact_id: Mapped[int | None]
     # "public" events may reach the customer's widget; "agents" ones (internal notes) never.
     audience: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    # The event's data as JSON text: serialised once when the event is queued and spliced
+    # into frames as it is, never parsed and re-serialised on the way to clients.
+    payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
 
@@ -70,7 +73,7 @@ def queue_event(
             "conversation_id": conversation_id,
             "contact_id": contact_id,
             "audience": audience,
-            "payload": event.model_dump(mode="json", exclude={"type"}),
+            "payload": event.model_dump_json(exclude={"type"}),
         }
     )
 
@@ -95,19 +98,31 @@ async def write_queued(session: AsyncSession) -> set[int]:
     now = utcnow()
     for row in rows:
         row["created_at"] = now
-    await session.execute(insert(EventRecord), rows)
+    await session.execute(_INSERT_EVENT, rows)
     return accounts
 
 
-def event_frame(record: EventRecord) -> dict[str, Any]:
-    """The shape clients receive (docs/protocol.md, console `event` frame)."""
-    from helpline.core.clock import isoformat
+_INSERT_EVENT = insert(EventRecord.__table__)  # Core, built once: this runs for every change
 
+
+def event_frame_text(
+    event_id: int, event_type: str, conversation_id: int | None, payload: str, created_at: datetime
+) -> str:
+    """The console `event` frame (docs/protocol.md) as JSON text, around the stored payload."""
+    return (
+        f'{{"type":"event","id":{event_id},"event":{orjson.dumps(event_type).decode()},'
+        f'"conversation_id":{orjson.dumps(conversation_id).decode()},"data":{payload},'
+        f'"created_at":"{isoformat(created_at)}"}}'
+    )
+
+
+def event_frame(record: EventRecord) -> dict[str, Any]:
+    """The same frame as a dict, for replies that embed events in a larger document."""
     return {
         "type": "event",
         "id": record.id,
         "event": record.type,
         "conversation_id": record.conversation_id,
-        "data": record.payload,
+        "data": orjson.loads(record.payload),
         "created_at": isoformat(record.created_at),
     }

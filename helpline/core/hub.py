@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 
 from helpline.core.bus import Bus
 from helpline.core.db import Database
-from helpline.core.events import EventRecord, event_frame
+import orjson
+
+from helpline.core.events import EventRecord, event_frame_text
 from helpline.core.realtime import dumps
 
 log = logging.getLogger(__name__)
@@ -45,21 +47,19 @@ class WidgetSubscriber(Protocol):
     def on_ephemeral(self, message: dict[str, Any]) -> None: ...
 
 
-def widget_frame(record: EventRecord) -> tuple[int | None, dict[str, Any]] | None:
+def widget_frame(event_type: str, payload: str) -> tuple[int | None, dict[str, Any]] | None:
     """The frame a customer's widget gets for a public event (docs/protocol.md), if any."""
-    if record.audience != "public":
+    if event_type not in ("message.created", "conversation.created", "conversation.updated"):
         return None
-    data = record.payload
-    if record.type == "message.created":
+    data = orjson.loads(payload)
+    if event_type == "message.created":
         message = dict(data["message"])
         if message["author"]["type"] != "contact":
             message["client_id"] = None  # agents' idempotency keys are none of the widget's business
         return message["seq"], {"type": "message", "message": message}
-    if record.type in ("conversation.created", "conversation.updated"):
-        c = data["conversation"]
-        conversation = {"id": c["id"], "number": c["number"], "status": c["status"], "last_seq": c["last_seq"]}
-        return None, {"type": "conversation", "conversation": conversation}
-    return None
+    c = data["conversation"]
+    conversation = {"id": c["id"], "number": c["number"], "status": c["status"], "last_seq": c["last_seq"]}
+    return None, {"type": "conversation", "conversation": conversation}
 
 
 class Hub:
@@ -157,20 +157,21 @@ class Hub:
         try:
             while True:
                 self._dirty.discard(account_id)
+                events = EventRecord.__table__.c
                 async with self.db.read() as session:
                     records = (
-                        await session.scalars(
-                            select(EventRecord)
-                            .where(
-                                EventRecord.account_id == account_id,
-                                EventRecord.id > self._cursor.get(account_id, 0),
+                        await session.execute(
+                            select(
+                                events.id, events.type, events.conversation_id, events.contact_id,
+                                events.audience, events.payload, events.created_at,
                             )
-                            .order_by(EventRecord.id)
+                            .where(events.account_id == account_id, events.id > self._cursor.get(account_id, 0))
+                            .order_by(events.id)
                             .limit(FETCH_BATCH)
                         )
                     ).all()
                 for record in records:
-                    self._dispatch(record)
+                    self._dispatch(account_id, record)
                     self._cursor[account_id] = record.id
                 if records:
                     news = self._news.pop(account_id, None)
@@ -184,17 +185,17 @@ class Hub:
             self._fetching.pop(account_id, None)
             self._forget_if_idle(account_id)
 
-    def _dispatch(self, record: EventRecord) -> None:
-        agents = self._agents.get(record.account_id)
+    def _dispatch(self, account_id: int, record: Any) -> None:
+        agents = self._agents.get(account_id)
         if agents:
-            text = dumps(event_frame(record))
+            text = event_frame_text(record.id, record.type, record.conversation_id, record.payload, record.created_at)
             for agent in list(agents):
                 agent.on_event(record.id, text)
-        if record.contact_id is None:
+        if record.contact_id is None or record.audience != "public":
             return
-        widgets = self._widgets.get(record.account_id, {}).get(record.contact_id)
+        widgets = self._widgets.get(account_id, {}).get(record.contact_id)
         if widgets:
-            shaped = widget_frame(record)
+            shaped = widget_frame(record.type, record.payload)
             if shaped is not None:
                 seq, frame = shaped
                 text = dumps(frame)
