@@ -34,17 +34,18 @@ def dumps(frame: dict[str, Any]) -> str:
 
 
 class Connection:
-    __slots__ = ("ws", "_queue", "_wake", "_pump_task", "closed")
+    __slots__ = ("ws", "_queue", "_pump_task", "closed")
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
         self._queue: deque[str] = deque()
-        self._wake = asyncio.Event()
+        # A pump task exists only while frames wait to be sent: an idle connection (most of
+        # them, most of the time) costs no task.
         self._pump_task: asyncio.Task[None] | None = None
         self.closed = False
 
     def start(self) -> None:
-        self._pump_task = asyncio.create_task(self._pump())
+        """Kept for symmetry with stop(); the pump starts on demand."""
 
     def send(self, frame: dict[str, Any]) -> None:
         self.send_text(dumps(frame))
@@ -58,19 +59,19 @@ class Connection:
             self._queue.clear()
             asyncio.get_running_loop().create_task(self.close(1013, "too slow"))
             return
-        self._wake.set()
+        if self._pump_task is None:
+            self._pump_task = asyncio.get_running_loop().create_task(self._pump())
 
     async def _pump(self) -> None:
         try:
-            while not self.closed:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._queue and not self.closed:
-                    await self.ws.send_text(self._queue.popleft())
+            while self._queue and not self.closed:
+                await self.ws.send_text(self._queue.popleft())
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away mid-send; the receive loop notices and ends
             self.closed = True
+        finally:
+            self._pump_task = None
 
     async def flush(self, timeout: float = 2.0) -> None:
         """Wait until queued frames are handed to the socket (before a deliberate close)."""
@@ -88,10 +89,11 @@ class Connection:
 
     async def stop(self) -> None:
         self.closed = True
-        if self._pump_task is not None:
-            self._pump_task.cancel()
+        task = self._pump_task
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._pump_task
+                await task
 
 
 async def receive_frame(ws: WebSocket, timeout: float) -> dict[str, Any] | None | str:
@@ -101,7 +103,8 @@ async def receive_frame(ws: WebSocket, timeout: float) -> dict[str, Any] | None 
     `timeout` seconds, and the string "malformed" for anything that is not a JSON object.
     """
     try:
-        message = await asyncio.wait_for(ws.receive(), timeout)
+        async with asyncio.timeout(timeout):  # a timer, not a task per receive like wait_for
+            message = await ws.receive()
     except TimeoutError:
         return "timeout"
     if message["type"] == "websocket.disconnect":

@@ -195,3 +195,37 @@ async def test_required_prechat_fields_are_enforced(server: Server) -> None:
     assert contact["name"] == "Олег" and contact["phone"] is None  # hidden fields are not taken
     await agent.close()
     await visitor.close()
+
+
+async def test_an_unusable_page_in_hello_is_ignored_not_refused(visitor: Visitor) -> None:
+    widget = await visitor.socket(page={"url": "file:///home/me/shop.html", "title": "local"})
+    assert widget.frames[0]["type"] == "welcome"
+    assert (await send_and_ack(widget, "still works"))["type"] == "ack"
+
+
+async def test_after_a_refusal_later_messages_wait_their_turn(agent: Agent, visitor: Visitor) -> None:
+    widget = await visitor.socket()
+    client_ids = [new_client_id() for _ in range(14)]
+    for i, client_id in enumerate(client_ids):  # pipelined, as an outbox resends
+        await widget.send({"type": "message.send", "client_id": client_id, "body": f"m{i}"})
+    answers = [await widget.wait_for(lambda f, c=c: f.get("client_id") == c) for c in client_ids]
+    kinds = [a["type"] for a in answers]
+    assert kinds == ["ack"] * 10 + ["error"] * 4  # never an ack after the first refusal
+    await asyncio.sleep(answers[10]["retry_after"] + 0.2)
+    for i, client_id in enumerate(client_ids[10:], start=10):
+        reply = await send_and_ack(widget, f"m{i}", client_id)
+        if reply["type"] == "error":
+            await asyncio.sleep(reply["retry_after"] + 0.1)
+            reply = await send_and_ack(widget, f"m{i}", client_id)
+        assert reply["type"] == "ack"
+    conversation_id = answers[0]["conversation_id"]
+    stored = [m["body"] for m in (await agent.conversation(conversation_id))["messages"]]
+    assert stored == [f"m{i}" for i in range(14)]
+
+
+async def test_contact_update_ack_returns_the_stored_contact(visitor: Visitor) -> None:
+    widget = await visitor.socket()
+    client_id = new_client_id()
+    await widget.send({"type": "contact.update", "client_id": client_id, "email": "Ola@EXAMPLE.org"})
+    ack = await widget.wait_for(lambda f: f.get("client_id") == client_id)
+    assert ack["contact"] == {"name": None, "email": "Ola@example.org", "phone": None}

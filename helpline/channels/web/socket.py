@@ -7,6 +7,7 @@ answered with `ack` (or `error`) after its transaction committed.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket
 
 from helpline.channels.web.api import active_site
-from helpline.channels.web.site import SiteSettings
+from helpline.channels.web.site import Site
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor
@@ -48,20 +49,25 @@ _online_here: dict[int, int] = defaultdict(int)
 class WidgetConnection:
     """One widget connection; a WidgetSubscriber of the hub."""
 
-    def __init__(self, services: Services, conn: Connection, inbox: Inbox, visitor: Visitor) -> None:
+    def __init__(self, services: Services, conn: Connection, site: Site, visitor: Visitor) -> None:
         self.services = services
         self.conn = conn
-        self.inbox = inbox
-        self.settings = SiteSettings.of(inbox.settings)
-        self.account_id = inbox.account_id
+        self.inbox = site
+        self.settings = site.settings
+        self.account_id = site.account_id
         self.contact_id = visitor.contact_id
-        self.visitor = visitor
+        self.visitor_id = visitor.id
+        self.public_id = visitor.public_id
+        self.context = _context_of(visitor)
         self.sent_seq: dict[int, int] = {}
         self._replaying = True
         self._held: list[tuple[int, int | None, str]] = []
         self.open_conversation_id: int | None = None
         self.bad_frames = 0
         self.refusals: list[float] = []
+        # After a refusal every later message is refused until this moment, so a client
+        # that pipelines its outbox cannot get a later message stored before an earlier one.
+        self.refuse_until = 0.0
 
     # -- hub side -------------------------------------------------------------------------
 
@@ -110,7 +116,7 @@ class WidgetConnection:
         self.conn.send(
             {
                 "type": "welcome",
-                "visitor_id": self.visitor.public_id,
+                "visitor_id": self.public_id,
                 "conversations": [widget_conversation_out(c).model_dump() for c in conversations],
                 "heartbeat": HEARTBEAT_SECONDS,
             }
@@ -147,7 +153,9 @@ class WidgetConnection:
         elif kind == "page":
             page = clean_page(frame)
             async with self.services.db.transaction() as session:
-                await visitor_seen(session, visitor_id=self.visitor.id, page=page)
+                seen = await visitor_seen(session, visitor_id=self.visitor_id, page=page)
+            if seen is not None:
+                self.context = _context_of(seen)
         elif kind == "read":
             await self.read(frame)
         elif kind == "hello":
@@ -161,23 +169,15 @@ class WidgetConnection:
             out["client_id"] = frame["client_id"][:64]
         self.conn.send(out)
 
-    def _context(self) -> dict[str, Any]:
-        v = self.visitor
-        return {
-            "page": {"url": v.current_url, "title": v.current_title},
-            "referrer": v.referrer,
-            "browser": v.browser,
-            "os": v.os,
-            "device": v.device,
-            "ip": v.ip,
-            "country": v.country,
-        }
-
     async def send_message(self, frame: dict[str, Any]) -> None:
         client_id = client_id_of(frame)
         actions.clean_body(frame.get("body"))  # refuse bad input before spending a token
+        now = time.monotonic()
+        if now < self.refuse_until:
+            raise RateLimited(self.refuse_until - now)
         wait = self.services.visitor_messages.take(self.contact_id)
         if wait > 0:
+            self.refuse_until = now + wait
             raise RateLimited(wait)
         async with self.services.db.transaction() as session:
             message, conversation, duplicate = await actions.receive_visitor_message(
@@ -186,7 +186,7 @@ class WidgetConnection:
                 contact_id=self.contact_id,
                 body=frame.get("body"),
                 client_id=client_id,
-                context=self._context(),
+                context=self.context,
                 require=self.settings.prechat.required(),
             )
         if conversation.status == Status.open:
@@ -231,7 +231,13 @@ class WidgetConnection:
             await update_contact(
                 session, actor=Actor("contact", contact.id, contact.name), contact=contact, changes=changes
             )
-        self.conn.send({"type": "ack", "client_id": client_id})
+        self.conn.send(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
+            }
+        )
 
     async def read(self, frame: dict[str, Any]) -> None:
         conversation_id, seq = frame.get("conversation_id"), frame.get("seq")
@@ -248,6 +254,19 @@ class WidgetConnection:
         self.refusals = [t for t in self.refusals if t > now - FLOOD_WINDOW]
         self.refusals.append(now)
         return len(self.refusals) > FLOOD_CLOSE_AFTER
+
+
+def _context_of(v: Visitor) -> dict[str, Any]:
+    """Where the visitor is: stored with a conversation the visitor opens."""
+    return {
+        "page": {"url": v.current_url, "title": v.current_title},
+        "referrer": v.referrer,
+        "browser": v.browser,
+        "os": v.os,
+        "device": v.device,
+        "ip": v.ip,
+        "country": v.country,
+    }
 
 
 async def _authenticate(services: Services, frame: dict[str, Any]) -> tuple[Inbox, Visitor]:
@@ -302,37 +321,40 @@ async def widget_socket(ws: WebSocket) -> None:
         try:
             inbox, visitor = await _authenticate(services, frame)
             cursors = _cursors(frame.get("cursors"))
-            page = clean_page(frame.get("page"))
         except HelplineError as error:
             conn.send({"type": "error", **error.to_dict()})
             await conn.close(error.close_code or 4000, error.code)
             return
-        widget = WidgetConnection(services, conn, inbox, visitor)
+        try:
+            page = clean_page(frame.get("page"))
+        except InvalidField:
+            # Pages the widget cannot describe (file:, about:, very long URLs) are no reason to
+            # refuse the chat: closing would only make the widget reconnect with the same page.
+            page = None
+        widget = WidgetConnection(services, conn, Site.of(inbox), visitor)
         await services.hub.add_widget(widget)
         _online_here[visitor.id] += 1
         async with services.db.transaction() as session:
             seen = await visitor_seen(session, visitor_id=visitor.id, page=page, online=True)
             if seen is not None:
-                widget.visitor = seen
+                widget.context = _context_of(seen)
         await widget.welcome(cursors)
         await _serve(ws, conn, widget)
     finally:
         if widget is not None:
             services.hub.remove_widget(widget)
-            _online_here[widget.visitor.id] -= 1
-            if _online_here[widget.visitor.id] <= 0:
-                del _online_here[widget.visitor.id]
+            _online_here[widget.visitor_id] -= 1
+            if _online_here[widget.visitor_id] <= 0:
+                del _online_here[widget.visitor_id]
                 try:
                     async with services.db.transaction() as session:
-                        await visitor_seen(session, visitor_id=widget.visitor.id, online=False)
+                        await visitor_seen(session, visitor_id=widget.visitor_id, online=False)
                 except Exception:  # shutting down: the next start marks everyone offline
                     pass
         await conn.stop()
 
 
 async def _serve(ws: WebSocket, conn: Connection, widget: WidgetConnection) -> None:
-    import time
-
     while not conn.closed:
         frame = await receive_frame(ws, IDLE_TIMEOUT_SECONDS)
         if frame is None:
