@@ -1,0 +1,345 @@
+/** The console's shell: login, the top bar, the pages, toasts and keyboard shortcuts. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { AdminPage } from './admin';
+import { setSoundEnabled, soundEnabled } from './alerts';
+import { ApiError } from './api';
+import { ConversationView } from './conversation';
+import { LANGS, type Lang } from './i18n';
+import { InboxList } from './inbox';
+import { VisitorSidebar } from './sidebar';
+import { routePath } from './route';
+import { store, type Store } from './store';
+import { VIEWS } from './types';
+
+/** Re-renders the calling component whenever the store changes. */
+function useStore(): Store {
+  const [, setVersion] = useState(0);
+  useEffect(() => store.subscribe(() => setVersion((v) => v + 1)), []);
+  return store;
+}
+
+const isTypingTarget = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+
+export function App() {
+  const s = useStore();
+  useEffect(() => {
+    void s.boot();
+  }, []);
+  useEffect(() => {
+    const unread = s.counts ? s.counts.unread.mine + s.counts.unread.unassigned : 0;
+    document.title = `${unread ? `(${unread}) ` : ''}${s.t('appName')}`;
+  });
+  if (s.auth === 'loading') return <div class="cn-splash">{s.t('loading')}</div>;
+  if (s.auth === 'unreachable') return <div class="cn-splash">{s.t('networkError')}</div>;
+  if (s.auth === 'anon') return <Login s={s} />;
+  return <Shell s={s} />;
+}
+
+export function LangSwitch({ s }: { s: Store }) {
+  return (
+    <select
+      class="cn-lang"
+      data-testid="cn-lang"
+      aria-label={s.t('language')}
+      title={s.t('language')}
+      value={s.lang}
+      onChange={(e) => s.setLang((e.currentTarget as HTMLSelectElement).value as Lang)}
+    >
+      {LANGS.map((lang) => (
+        <option key={lang} value={lang}>
+          {lang === 'ru' ? 'Русский' : 'English'}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function Login({ s }: { s: Store }) {
+  const t = s.t;
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ code: string; message?: string; until?: number } | null>(null);
+  const [, tick] = useState(0);
+  const emailInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => emailInput.current?.focus(), []);
+  // The wait after too_many_attempts counts down.
+  useEffect(() => {
+    if (!error?.until) return;
+    const timer = setInterval(() => {
+      tick((n) => n + 1);
+      if (Date.now() >= error.until!) setError(null);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [error?.until]);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await s.login(email.trim(), password);
+    } catch (failure) {
+      if (failure instanceof ApiError) {
+        if (failure.code === 'too_many_attempts') {
+          setError({ code: failure.code, until: Date.now() + (failure.retryAfter || 60) * 1000 });
+        } else setError({ code: failure.code, message: failure.message });
+      } else setError({ code: 'unknown', message: String(failure) });
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  let errorText = '';
+  if (error) {
+    if (error.code === 'invalid_credentials') errorText = t('invalidCredentials');
+    else if (error.code === 'too_many_attempts') errorText = t('tooManyAttempts', { wait: s.waitText(((error.until || 0) - Date.now()) / 1000) });
+    else if (error.code === 'network') errorText = t('networkError');
+    else errorText = t('serverError', { message: error.message || error.code });
+  }
+
+  return (
+    <div class="cn-login">
+      <form class="cn-login-card" onSubmit={submit} noValidate>
+        <div class="cn-login-brand">
+          <Logo />
+          <span>{t('appName')}</span>
+        </div>
+        <h1>{t('loginTitle')}</h1>
+        <label>
+          <span>{t('email')}</span>
+          <input
+            ref={emailInput}
+            type="email"
+            name="email"
+            autocomplete="username"
+            data-testid="cn-login-email"
+            value={email}
+            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+            required
+          />
+        </label>
+        <label>
+          <span>{t('password')}</span>
+          <input
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            data-testid="cn-login-password"
+            value={password}
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+            required
+          />
+        </label>
+        {errorText && (
+          <div class="cn-login-error" role="alert" data-testid="cn-login-error" data-code={error?.code}>
+            {errorText}
+          </div>
+        )}
+        <button type="submit" class="cn-btn cn-btn-primary" data-testid="cn-login-submit" disabled={busy}>
+          {busy ? t('signingIn') : t('signIn')}
+        </button>
+        <div class="cn-login-foot">
+          <LangSwitch s={s} />
+        </div>
+      </form>
+    </div>
+  );
+}
+
+const Logo = () => (
+  <svg class="cn-logo" viewBox="0 0 24 24" aria-hidden="true">
+    <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
+  </svg>
+);
+
+function ConnIndicator({ s }: { s: Store }) {
+  const t = s.t;
+  const label = s.conn === 'open' ? t('connOpen') : s.conn === 'connecting' ? (s.everWelcomed ? t('connConnecting') : t('connFirst')) : t('connOffline');
+  const pendingCount = s.pending.size;
+  return (
+    <span class="cn-conn" data-testid="cn-conn" data-state={s.conn} title={s.conn === 'open' ? t('connOpenTitle') : t('connConnectingTitle')} role="status">
+      <i aria-hidden="true" />
+      {label}
+      {pendingCount > 0 && s.conn !== 'open' && <b class="cn-conn-pending">{pendingCount}</b>}
+    </span>
+  );
+}
+
+function Shell({ s }: { s: Store }) {
+  const t = s.t;
+  const me = s.me!;
+  const [help, setHelp] = useState(false);
+  const [sound, setSound] = useState(soundEnabled());
+  const route = s.route;
+  const openId = route.page === 'inbox' ? route.id : null;
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && help) {
+        setHelp(false);
+        return;
+      }
+      if (event.key === 'Escape' && s.infoOpen) {
+        s.toggleInfo(false);
+        return;
+      }
+      if (event.altKey && !event.ctrlKey && !event.metaKey) {
+        const digit = /^Digit([1-3])$/.exec(event.code);
+        let handled = true;
+        if (event.code === 'ArrowDown') s.step(1);
+        else if (event.code === 'ArrowUp') s.step(-1);
+        else if (digit) s.setView(VIEWS[Number(digit[1]) - 1]);
+        else if (event.code === 'KeyN' && openId) {
+          s.noteMode.set(openId, !s.noteMode.get(openId));
+          s.emit();
+          document.querySelector<HTMLTextAreaElement>('[data-testid="cn-composer"]')?.focus();
+        } else if (event.code === 'KeyR' && openId) {
+          const conversation = s.convs.get(openId);
+          if (conversation) void (conversation.status === 'open' ? s.resolve(openId) : s.reopen(openId));
+        } else if (event.code === 'KeyA' && openId) void s.assignToMe(openId);
+        else handled = false;
+        if (handled) event.preventDefault();
+        return;
+      }
+      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey) return;
+      if (event.key === '?') {
+        setHelp((open) => !open);
+        event.preventDefault();
+      } else if (event.key === 'r' && openId) {
+        document.querySelector<HTMLTextAreaElement>('[data-testid="cn-composer"]')?.focus();
+        event.preventDefault();
+      } else if (event.key === 'j' || event.key === 'k') {
+        s.step(event.key === 'j' ? 1 : -1);
+        event.preventDefault();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [help, openId]);
+
+  const go = (event: MouseEvent, to: () => void) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    to();
+  };
+  const inboxRoute = { page: 'inbox' as const, view: route.page === 'inbox' ? route.view : ('all' as const), id: openId };
+
+  return (
+    <div class="cn-app">
+      <header class="cn-top">
+        <div class="cn-brand">
+          <Logo />
+          <span>{t('appName')}</span>
+          {s.account && <small>{s.account.name}</small>}
+        </div>
+        <nav class="cn-nav">
+          <a href={routePath(inboxRoute)} aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
+            {t('inbox')}
+          </a>
+          {me.role === 'admin' && (
+            <a
+              href={routePath({ page: 'admin' })}
+              data-testid="cn-nav-admin"
+              aria-current={route.page === 'admin' ? 'page' : undefined}
+              onClick={(e) => go(e, () => s.navigate({ page: 'admin' }))}
+            >
+              {t('admin')}
+            </a>
+          )}
+        </nav>
+        <div class="cn-top-right">
+          <ConnIndicator s={s} />
+          <button
+            type="button"
+            class="cn-icon-btn"
+            aria-pressed={sound}
+            title={sound ? t('soundOn') : t('soundOff')}
+            aria-label={sound ? t('soundOn') : t('soundOff')}
+            onClick={() => {
+              setSoundEnabled(!sound);
+              setSound(!sound);
+            }}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M4 9v6h4l5 4V5L8 9H4z" />
+              {sound ? <path d="M16 8.5a4.5 4.5 0 0 1 0 7M18.5 6a8 8 0 0 1 0 12" class="cn-stroke" /> : <path d="M16 9l5 6M21 9l-5 6" class="cn-stroke" />}
+            </svg>
+          </button>
+          <button type="button" class="cn-icon-btn" title={`${t('shortcuts')} (?)`} aria-label={t('shortcuts')} onClick={() => setHelp(!help)}>
+            ?
+          </button>
+          <LangSwitch s={s} />
+          <span class="cn-me" title={me.email}>
+            {me.name}
+            <small>{t(`role_${me.role}`)}</small>
+          </span>
+          <button type="button" class="cn-btn" data-testid="cn-logout" onClick={() => void s.logout()}>
+            {t('logout')}
+          </button>
+        </div>
+      </header>
+      {route.page === 'admin' ? (
+        <AdminPage s={s} />
+      ) : (
+        <main class={`cn-inbox${openId ? ' has-open' : ''}${s.infoOpen ? ' info-open' : ''}`}>
+          <InboxList s={s} />
+          <section class="cn-convpane">
+            {openId ? (
+              <ConversationView key={openId} s={s} id={openId} />
+            ) : (
+              <div class="cn-empty">{t('selectConversation')}</div>
+            )}
+          </section>
+          {openId && <VisitorSidebar s={s} id={openId} />}
+        </main>
+      )}
+      {s.toast && (
+        <div class={`cn-toast cn-toast-${s.toast.kind}`} role={s.toast.kind === 'error' ? 'alert' : 'status'}>
+          {s.toast.text}
+        </div>
+      )}
+      {help && <ShortcutsHelp s={s} onClose={() => setHelp(false)} />}
+    </div>
+  );
+}
+
+function ShortcutsHelp({ s, onClose }: { s: Store; onClose: () => void }) {
+  const t = s.t;
+  const rows: [string, string][] = [
+    ['Alt+↓ / Alt+↑, j / k', t('kbdNextPrev')],
+    ['Alt+1 / 2 / 3', t('kbdTabs')],
+    ['r', t('kbdFocus')],
+    ['Enter', t('kbdSend')],
+    ['Alt+N', t('kbdNote')],
+    ['Alt+A', t('kbdAssign')],
+    ['Alt+R', t('kbdResolve')],
+    ['?', t('kbdHelp')],
+  ];
+  return (
+    <div class="cn-modal-back" onClick={onClose}>
+      <div class="cn-modal" role="dialog" aria-modal="true" aria-label={t('shortcuts')} onClick={(e) => e.stopPropagation()}>
+        <h2>{t('shortcuts')}</h2>
+        <table>
+          <tbody>
+            {rows.map(([keys, what]) => (
+              <tr key={keys}>
+                <td>
+                  <kbd>{keys}</kbd>
+                </td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="button" class="cn-btn" onClick={onClose} autoFocus>
+          {t('close')}
+        </button>
+      </div>
+    </div>
+  );
+}

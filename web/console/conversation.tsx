@@ -1,0 +1,413 @@
+/**
+ * The open conversation: header with its actions, the messages by seq, typing and the
+ * composer. Message text is only ever a text node (links are <a> elements around text):
+ * whatever a customer writes shows literally.
+ */
+import { memo } from 'preact/compat';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
+import type { Lang, Translate } from './i18n';
+import { contactName } from './model';
+import { MAX_BODY, type Pending, type Store } from './store';
+import type { Conversation, Message } from './types';
+
+export function ConversationView({ s, id }: { s: Store; id: number }) {
+  const t = s.t;
+  const conversation = s.convs.get(id);
+  const thread = s.thread(id);
+
+  if (!conversation || !thread?.loaded) {
+    return (
+      <div class="cn-conversation cn-conversation-loading" data-testid="cn-conversation-loading" data-id={id}>
+        {thread?.error ? (
+          <div class="cn-empty cn-error">
+            {t('loadFailed', { message: thread.error })}{' '}
+            <button type="button" class="cn-link" onClick={() => void s.loadThread(id)}>
+              {t('retry')}
+            </button>
+          </div>
+        ) : (
+          <div class="cn-empty">{t('loading')}</div>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div class="cn-conversation" data-testid="cn-conversation" data-id={id} data-status={conversation.status}>
+      <ConversationHeader s={s} c={conversation} />
+      <MessageList s={s} c={conversation} messages={thread.messages} pending={s.pendingOf(id)} />
+      <TypingLine s={s} c={conversation} />
+      <Composer key={id} s={s} c={conversation} />
+    </div>
+  );
+}
+
+function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
+  const t = s.t;
+  const me = s.me!;
+  const mine = c.assignee?.id === me.id;
+  const assignBusy = s.busy.has(`assign:${c.id}`);
+  const statusBusy = s.busy.has(`status:${c.id}`);
+  // Agents may take a free conversation or drop their own; supervisors and admins reassign.
+  const canTake = !mine && (s.canAssignOthers() || !c.assignee);
+  const assignable = s.canAssignOthers() ? s.agents.filter((a) => a.is_active) : [];
+  return (
+    <header class="cn-conv-head">
+      <div class="cn-conv-title">
+        <h2>{contactName(c.contact, t)}</h2>
+        <div class="cn-conv-sub">
+          <span>{t('conversationN', { number: c.number })}</span>
+          <span class="cn-dot-sep">{c.inbox.name}</span>
+          <span class={`cn-status cn-status-${c.status}`} data-testid="cn-status" data-status={c.status}>
+            {t(`status_${c.status}` as 'status_open')}
+          </span>
+          <span class="cn-assignee-wrap">
+            {t('assignee')}:{' '}
+            <b class={`cn-assignee${c.assignee ? '' : ' is-none'}`} data-testid="cn-assignee" data-agent-id={c.assignee?.id ?? ''}>
+              {c.assignee ? c.assignee.name : t('unassigned')}
+            </b>
+          </span>
+        </div>
+      </div>
+      <div class="cn-conv-actions">
+        {canTake && (
+          <button type="button" class="cn-btn" data-testid="cn-assign-me" disabled={assignBusy} title="Alt+A" onClick={() => void s.assignToMe(c.id)}>
+            {t('assignMe')}
+          </button>
+        )}
+        {mine && (
+          <button type="button" class="cn-btn cn-btn-quiet" data-testid="cn-unassign" disabled={assignBusy} onClick={() => void s.assign(c.id, null)}>
+            {t('unassign')}
+          </button>
+        )}
+        {assignable.length > 0 && (
+          <select
+            class="cn-assign-select"
+            data-testid="cn-assign-select"
+            aria-label={t('assignTo')}
+            disabled={assignBusy}
+            value=""
+            onChange={(e) => {
+              const value = (e.currentTarget as HTMLSelectElement).value;
+              (e.currentTarget as HTMLSelectElement).value = '';
+              if (value) void s.assign(c.id, value === 'none' ? null : Number(value));
+            }}
+          >
+            <option value="">{t('assignTo')}</option>
+            {assignable
+              .filter((a) => a.id !== c.assignee?.id)
+              .map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            {c.assignee && <option value="none">{t('unassigned')}</option>}
+          </select>
+        )}
+        {c.status === 'open' ? (
+          <button type="button" class="cn-btn cn-btn-primary" data-testid="cn-resolve" disabled={statusBusy} title="Alt+R" onClick={() => void s.resolve(c.id)}>
+            {t('resolve')}
+          </button>
+        ) : (
+          <button type="button" class="cn-btn" data-testid="cn-reopen" disabled={statusBusy} title="Alt+R" onClick={() => void s.reopen(c.id)}>
+            {t('reopen')}
+          </button>
+        )}
+        <button type="button" class="cn-btn cn-btn-quiet cn-info-toggle" aria-pressed={s.infoOpen} onClick={() => s.toggleInfo()}>
+          {t('infoToggle')}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; messages: Message[]; pending: Pending[] }) {
+  const t = s.t;
+  const box = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const seen = useRef(0);
+  const [unseen, setUnseen] = useState(false);
+  const total = messages.length + pending.length;
+
+  // Open at the newest message; follow new ones while the agent is at the bottom.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    if (atBottom.current || seen.current === 0) {
+      el.scrollTop = el.scrollHeight;
+      setUnseen(false);
+    } else if (total > seen.current) setUnseen(true);
+    seen.current = total;
+  }, [total]);
+
+  const onScroll = () => {
+    const el = box.current!;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    if (atBottom.current && unseen) setUnseen(false);
+  };
+
+  const items: preact.JSX.Element[] = [];
+  let lastDay = '';
+  let lastAuthor = '';
+  for (const message of messages) {
+    const day = dayKey(message.created_at);
+    if (day !== lastDay) {
+      items.push(
+        <div key={`day-${day}`} class="cn-day" role="separator">
+          <span>{dayLabel(message.created_at, s.lang, t('today'), t('yesterday'))}</span>
+        </div>,
+      );
+      lastDay = day;
+      lastAuthor = '';
+    }
+    const authorKey = `${message.author.type}:${message.author.id}:${message.kind}`;
+    items.push(
+      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} />,
+    );
+    lastAuthor = authorKey;
+  }
+
+  return (
+    <div class="cn-messages-wrap">
+      <div class="cn-messages" ref={box} onScroll={onScroll} role="log" aria-live="polite">
+        {items}
+        {pending.map((item) => (
+          <PendingItem key={item.client_id} s={s} p={item} />
+        ))}
+      </div>
+      {unseen && (
+        <button
+          type="button"
+          class="cn-new-below"
+          onClick={() => {
+            box.current!.scrollTop = box.current!.scrollHeight;
+            setUnseen(false);
+          }}
+        >
+          {t('newMessages')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Body({ text }: { text: string }) {
+  return (
+    <div class="cn-body" data-testid="cn-message-body">
+      {linkify(text).map((piece, index) =>
+        piece.href ? (
+          <a key={index} href={piece.href} target="_blank" rel="noopener noreferrer">
+            {piece.text}
+          </a>
+        ) : (
+          piece.text
+        ),
+      )}
+    </div>
+  );
+}
+
+interface ItemProps {
+  m: Message;
+  contactLabel: string;
+  meId: number;
+  lang: Lang;
+  t: Translate;
+  continued: boolean;
+}
+
+const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued }: ItemProps) {
+  const type = m.author.type;
+  const note = m.kind === 'note';
+  let who: string;
+  if (type === 'contact') who = m.author.name || contactLabel;
+  else if (type === 'agent') who = m.author.id === meId ? `${m.author.name || t('agent')} (${t('itsYou')})` : m.author.name || t('agent');
+  else if (type === 'bot') who = m.author.name || t('bot');
+  else who = t('system');
+  const side = type === 'contact' ? 'in' : type === 'system' ? 'center' : 'out';
+  return (
+    <div
+      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${continued ? ' is-continued' : ''}`}
+      data-testid="cn-message"
+      data-author={type}
+      data-kind={m.kind}
+      data-seq={m.seq}
+      data-id={m.id}
+      data-pending="false"
+    >
+      {type !== 'system' && !continued && (
+        <div class="cn-msg-meta">
+          <span class="cn-msg-who">{who}</span>
+          {note && <span class="cn-note-tag">{t('internalNote')}</span>}
+        </div>
+      )}
+      <div class="cn-bubble" title={fullTime(m.created_at, lang)}>
+        <Body text={m.body} />
+        <time class="cn-msg-time" dateTime={m.created_at}>
+          {clockTime(m.created_at, lang)}
+        </time>
+      </div>
+    </div>
+  );
+});
+
+function PendingItem({ s, p }: { s: Store; p: Pending }) {
+  const t = s.t;
+  const note = p.kind === 'note';
+  return (
+    <div
+      class={`cn-msg cn-msg-out cn-from-agent is-pending${note ? ' cn-note' : ''}${p.error ? ' is-failed' : ''}`}
+      data-testid="cn-message"
+      data-author="agent"
+      data-kind={p.kind}
+      data-seq=""
+      data-pending="true"
+      data-client-id={p.client_id}
+    >
+      {note && (
+        <div class="cn-msg-meta">
+          <span class="cn-note-tag">{t('internalNote')}</span>
+        </div>
+      )}
+      <div class="cn-bubble">
+        <Body text={p.body} />
+      </div>
+      <div class="cn-msg-state" role={p.error ? 'alert' : undefined}>
+        {p.error ? (
+          <>
+            {t('notSent', { reason: p.error })}{' '}
+            <button type="button" class="cn-link" onClick={() => s.retryPending(p.client_id)}>
+              {t('retry')}
+            </button>{' '}
+            <button type="button" class="cn-link" onClick={() => s.discardPending(p.client_id)}>
+              {t('discard')}
+            </button>
+          </>
+        ) : p.rateLimited ? (
+          t('waitingRate')
+        ) : (
+          t('sending')
+        )}
+      </div>
+    </div>
+  );
+}
+
+function TypingLine({ s, c }: { s: Store; c: Conversation }) {
+  const t = s.t;
+  const customer = s.typing.get(c.id);
+  const agents = [...(s.agentTyping.get(c.id)?.values() || [])];
+  return (
+    <div class="cn-typing-line" aria-live="polite">
+      {customer && (
+        <span class="cn-typing" data-testid="cn-typing">
+          <i class="cn-typing-dots" aria-hidden="true">
+            <b />
+            <b />
+            <b />
+          </i>
+          {t('isTyping', { name: customer.author.name || contactName(c.contact, t) })}
+        </span>
+      )}
+      {agents.map((entry) => (
+        <span key={entry.author.id} class="cn-typing cn-typing-agent" data-testid="cn-agent-typing">
+          {t('agentIsTyping', { name: entry.author.name || t('agent') })}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function Composer({ s, c }: { s: Store; c: Conversation }) {
+  const t = s.t;
+  const [text, setText] = useState(() => s.drafts.get(c.id) || '');
+  const area = useRef<HTMLTextAreaElement>(null);
+  const note = !!s.noteMode.get(c.id);
+  const length = text.trim().length;
+  const tooLong = length > MAX_BODY;
+
+  const resize = () => {
+    const el = area.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 220)}px`;
+  };
+  useLayoutEffect(resize, [text]);
+  useEffect(() => {
+    area.current?.focus();
+  }, [note]);
+  // Leaving the conversation tells the customer we stopped typing.
+  useEffect(() => () => s.stopTyping(), []);
+
+  const update = (value: string) => {
+    setText(value);
+    if (value) s.drafts.set(c.id, value);
+    else s.drafts.delete(c.id);
+    s.composerInput(c.id, value, note);
+  };
+
+  const submit = () => {
+    if (!length || tooLong) return;
+    if (s.send(c.id, text, note ? 'note' : 'text')) {
+      setText('');
+      s.drafts.delete(c.id);
+      area.current?.focus();
+    }
+  };
+
+  const toggleNote = () => {
+    s.noteMode.set(c.id, !note);
+    if (!note) s.stopTyping();
+    s.emit();
+  };
+
+  return (
+    <form
+      class={`cn-composer${note ? ' is-note' : ''}`}
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <div class="cn-composer-bar">
+        <button type="button" class="cn-note-toggle" data-testid="cn-note-toggle" aria-pressed={note} title="Alt+N" onClick={toggleNote}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M5 3h10l4 4v14H5z M14 3v5h5" class="cn-stroke" />
+          </svg>
+          {t('noteToggle')}
+        </button>
+        <span class={`cn-counter${tooLong ? ' is-over' : ''}`} aria-live="polite">
+          {length > MAX_BODY - 500 ? `${length} / ${MAX_BODY}` : ''}
+        </span>
+      </div>
+      <textarea
+        ref={area}
+        data-testid="cn-composer"
+        rows={2}
+        value={text}
+        placeholder={note ? t('notePlaceholder') : t('composerPlaceholder')}
+        aria-label={note ? t('noteToggle') : t('send')}
+        aria-invalid={tooLong}
+        onInput={(e) => update((e.currentTarget as HTMLTextAreaElement).value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !event.altKey) {
+            event.preventDefault();
+            submit();
+          } else if (event.key === 'Escape') {
+            (event.currentTarget as HTMLTextAreaElement).blur();
+          }
+        }}
+        onBlur={() => s.stopTyping()}
+      />
+      {tooLong && (
+        <div class="cn-composer-error" role="alert">
+          {t('tooLong', { max: MAX_BODY })}
+        </div>
+      )}
+      <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!length || tooLong}>
+        {note ? t('addNote') : t('send')}
+      </button>
+    </form>
+  );
+}

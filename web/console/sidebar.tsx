@@ -1,0 +1,131 @@
+/** The right column: who the customer is, where they are on the site, and their history. */
+import { countryName, flag, fullTime, preview, safeHref, shortTime } from './format';
+import { contactName } from './model';
+import type { Store } from './store';
+import type { Visitor } from './types';
+
+/** A URL as a link that opens in a new tab without telling the page who opened it. */
+function ExternalLink({ url, text }: { url: string | null | undefined; text?: string | null }) {
+  const href = safeHref(url);
+  const label = text?.trim() || url || '';
+  if (!href) return <span>{label}</span>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer" title={url || undefined}>
+      {label}
+    </a>
+  );
+}
+
+export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
+  const t = s.t;
+  const conversation = s.convs.get(id);
+  if (!conversation) return <aside class="cn-sidepane" data-testid="cn-visitor" />;
+  const contactId = conversation.contact.id;
+  const contact = { ...conversation.contact, ...(s.contacts.get(contactId) || {}) };
+  const visitor: Visitor | null | undefined = s.visitors.get(contactId);
+  const others = (s.contactConvs.get(contactId) || []).filter((other) => other !== id);
+  const earlier = others.some((other) => other < id);
+  const returning = (visitor?.visits ?? 0) > 1 || earlier;
+  const page = visitor?.current_page;
+  const device = visitor ? [visitor.browser, visitor.os, visitor.device].filter(Boolean).join(' · ') : '';
+  const country = visitor?.country ? `${flag(visitor.country)} ${countryName(visitor.country, s.lang) || visitor.country} (${visitor.country.toUpperCase()})`.trim() : '';
+  const dash = '—';
+
+  return (
+    <aside class="cn-sidepane" data-testid="cn-visitor" data-contact-id={contactId} aria-label={t('visitor')}>
+      <button type="button" class="cn-drawer-close cn-icon-btn" aria-label={t('close')} title={t('close')} onClick={() => s.toggleInfo(false)}>
+        ×
+      </button>
+      <div class="cn-visitor-head">
+        <span
+          class={`cn-online${visitor?.online ? ' is-online' : ''}`}
+          data-testid="cn-visitor-online"
+          data-online={visitor?.online ? 'true' : 'false'}
+          title={visitor?.online ? t('online') : t('offline')}
+          aria-label={visitor?.online ? t('online') : t('offline')}
+        />
+        <h3 data-testid="cn-visitor-name">{contactName(contact, t)}</h3>
+      </div>
+      <div class="cn-visitor-tags">
+        <span class="cn-muted">{visitor?.online ? t('online') : t('offline')}</span>
+        {returning && (
+          <span class="cn-returning" data-testid="cn-returning">
+            {t('returning')}
+          </span>
+        )}
+      </div>
+      <dl class="cn-facts">
+        {contact.email && (
+          <>
+            <dt>{t('email')}</dt>
+            <dd data-testid="cn-visitor-email">
+              <a href={`mailto:${contact.email}`}>{contact.email}</a>
+            </dd>
+          </>
+        )}
+        {contact.phone && (
+          <>
+            <dt>{t('phone')}</dt>
+            <dd data-testid="cn-visitor-phone">{contact.phone}</dd>
+          </>
+        )}
+        <dt>{t('currentPage')}</dt>
+        <dd data-testid="cn-visitor-page" class="cn-url">
+          {page?.url ? (
+            <>
+              <ExternalLink url={page.url} text={page.title} />
+              {page.title && <small>{page.url}</small>}
+            </>
+          ) : (
+            dash
+          )}
+        </dd>
+        <dt>{t('referrer')}</dt>
+        <dd data-testid="cn-visitor-referrer" class="cn-url">
+          {visitor?.referrer ? <ExternalLink url={visitor.referrer} /> : visitor ? t('direct') : dash}
+        </dd>
+        <dt>{t('browser')}</dt>
+        <dd data-testid="cn-visitor-browser">{device || dash}</dd>
+        <dt>{t('country')}</dt>
+        <dd data-testid="cn-visitor-country">{country || dash}</dd>
+        <dt>{t('ip')}</dt>
+        <dd data-testid="cn-visitor-ip">{visitor?.ip || dash}</dd>
+        <dt>{t('visits')}</dt>
+        <dd data-testid="cn-visitor-visits">{visitor ? visitor.visits : dash}</dd>
+        <dt>{t('firstSeen')}</dt>
+        <dd>{visitor ? fullTime(visitor.first_seen_at, s.lang) : dash}</dd>
+        <dt>{t('lastSeen')}</dt>
+        <dd>{visitor ? fullTime(visitor.last_seen_at, s.lang) : dash}</dd>
+        {visitor?.language && (
+          <>
+            <dt>{t('languageOfVisitor')}</dt>
+            <dd>{visitor.language}</dd>
+          </>
+        )}
+      </dl>
+      {visitor === null && <p class="cn-muted cn-small">{t('noVisitor')}</p>}
+      <section class="cn-history" data-testid="cn-history">
+        <h4>{t('history')}</h4>
+        {others.length === 0 && <p class="cn-muted cn-small">{t('noHistory')}</p>}
+        <ul>
+          {others.map((otherId) => {
+            const other = s.convs.get(otherId);
+            if (!other) return null;
+            return (
+              <li key={otherId}>
+                <button type="button" class="cn-history-item" data-testid="cn-history-item" data-id={otherId} data-number={other.number} onClick={() => s.openConversation(otherId)}>
+                  <span class="cn-history-top">
+                    <b>#{other.number}</b>
+                    <span class={`cn-status cn-status-${other.status}`}>{t(`status_${other.status}` as 'status_open')}</span>
+                    <time dateTime={other.created_at}>{shortTime(other.last_activity_at, s.lang)}</time>
+                  </span>
+                  <span class="cn-history-preview">{preview(other.last_message?.body, 90) || t('noMessages')}</span>
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,1024 @@
+/**
+ * The console's state and its conversation with the server, without any UI: the session,
+ * the realtime connection (/ws/console), REST loads, the outbox, typing, read marks, alerts
+ * and routing. Components render `Store` and call its methods; `subscribe` re-renders them.
+ *
+ * Consistency model (docs/protocol.md, "Realtime rules" and "Console"): after the first
+ * `welcome` the state is loaded over REST and every event is applied as an upsert. A REST
+ * answer may be older than an event that arrived while it was in flight, so after applying
+ * one, the events received since the request started are applied again (`withReplay`), and a
+ * conversation never goes back to an older `updated_at` / `last_seq`.
+ */
+import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
+import { NewConversationAlerts, primeOnFirstClick } from './alerts';
+import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './api';
+import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
+import { byActivity, contactName, contribution, isStale, matchesView, time } from './model';
+import { StoredOutbox } from './outbox';
+import { parseRoute, rememberView, routePath, storedView, type Route } from './route';
+import {
+  type Agent,
+  type Author,
+  type Contact,
+  type Conversation,
+  type Counts,
+  type EventFrame,
+  type Message,
+  type Role,
+  type StatusFilter,
+  type View,
+  type Visitor,
+} from './types';
+
+export const MAX_BODY = 5000;
+const TYPING_EVERY_MS = 2000;
+const TYPING_IDLE_MS = 4000;
+const TYPING_SHOWN_MS = 6000;
+const PAGE_SIZE = 50;
+const RECENT_EVENTS = 2000;
+const NO_WELCOME_MS = 5000;
+
+export interface Pending {
+  client_id: string;
+  conversation_id: number;
+  body: string;
+  kind: string;
+  order: number;
+  /** Refused by the server (no longer in the outbox): why. */
+  error?: string;
+  /** The server asked us to slow down; the outbox resends it by itself. */
+  rateLimited?: boolean;
+}
+
+export interface Thread {
+  messages: Message[];
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+interface ListState {
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+  /** Cursor for the next page; null when everything is loaded. */
+  nextBefore: string | null;
+  /** `last_activity_at` of the oldest loaded row: older conversations are not shown. */
+  oldest: string | null;
+}
+
+export interface Typing {
+  author: { type: string; id: number | null; name: string | null };
+  until: number;
+}
+
+export interface AgentForm {
+  name: string;
+  email: string;
+  password: string;
+  role: Role;
+}
+
+type Source = 'event' | 'action' | 'load' | 'replay';
+
+// ---------------------------------------------------------------------------------------
+
+export class Store {
+  lang: Lang = initialLang();
+  t: Translate = translator(this.lang);
+
+  auth: 'loading' | 'anon' | 'in' | 'unreachable' = 'loading';
+  me: Agent | null = null;
+  account: { id: number; name: string } | null = null;
+  conn: ConnState = 'offline';
+  /** A `welcome` arrived since login: a later 'connecting' is a reconnect. */
+  everWelcomed = false;
+  route: Route = parseRoute(location.pathname);
+  statusFilter: StatusFilter = 'open';
+
+  counts: Counts | null = null;
+  readonly convs = new Map<number, Conversation>();
+  readonly threads = new Map<number, Thread>();
+  readonly pending = new Map<string, Pending>();
+  /** By contact id; null when the contact has no website visitor. */
+  readonly visitors = new Map<number, Visitor | null>();
+  readonly contacts = new Map<number, Contact>();
+  /** Contact id → its conversations' ids (newest first), once loaded. */
+  readonly contactConvs = new Map<number, number[]>();
+  /** Conversation id → the customer typing there. */
+  readonly typing = new Map<number, Typing>();
+  /** Conversation id → other agents typing there. */
+  readonly agentTyping = new Map<number, Map<number, Typing>>();
+  agents: Agent[] = [];
+  agentsLoaded = false;
+  readonly drafts = new Map<number, string>();
+  readonly noteMode = new Map<number, boolean>();
+  /** Keys of actions in flight ("resolve:37"), to disable their buttons. */
+  readonly busy = new Set<string>();
+  toast: { text: string; kind: 'error' | 'info'; at: number } | null = null;
+  /** On narrow screens the visitor panel is a drawer: is it open? */
+  infoOpen = false;
+
+  private readonly lists = new Map<string, ListState>();
+  private listeners = new Set<() => void>();
+  private emitTimer: ReturnType<typeof setTimeout> | undefined;
+  private rt: RealtimeClient | null = null;
+  private lastEventId: number | null = null;
+  private welcomeHead = 0;
+  private welcomed = false;
+  /** State has been (or is being) loaded over REST: after the first `welcome`, or the no-welcome fallback. */
+  private ready = false;
+  private eventSerial = 0;
+  private recent: { serial: number; frame: EventFrame }[] = [];
+  private countsLoading = false;
+  private countsDirty = false;
+  private countsTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly readInFlight = new Map<number, number>();
+  private readonly alerts = new NewConversationAlerts({
+    describe: (id) => {
+      const conversation = this.convs.get(id);
+      const name = contactName(conversation?.contact, this.t);
+      const preview = conversation?.last_message?.body || '';
+      return { title: `${this.t('newConversation')} #${conversation?.number ?? id}`, body: preview ? `${name}: ${preview}` : name };
+    },
+    summary: (count) => this.t('newConversations', { count }),
+    open: (id) => this.navigate({ page: 'inbox', view: this.route.page === 'inbox' ? this.route.view : storedView(), id }),
+  });
+  private pendingOrder = 0;
+  private storedOutbox: StoredOutbox | null = null;
+  private typingOut: { conversationId: number; lastSentAt: number; idle?: ReturnType<typeof setTimeout> } | null = null;
+  private typingSweep: ReturnType<typeof setInterval> | undefined;
+  private bootTimer: ReturnType<typeof setTimeout> | undefined;
+  private noWelcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private generation = 0;
+
+  constructor() {
+    setUnauthenticatedHandler(() => {
+      if (this.auth === 'in') this.signedOut();
+    });
+    addEventListener('popstate', () => {
+      this.route = parseRoute(location.pathname);
+      this.routeChanged();
+    });
+    document.addEventListener('visibilitychange', () => this.maybeMarkRead());
+    addEventListener('focus', () => this.maybeMarkRead());
+  }
+
+  // ---- subscription -------------------------------------------------------------------
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Tells the views to render, at most once per frame: a busy account sends many events a
+   * second, and rendering after each would waste the agent's CPU.
+   */
+  emit(): void {
+    if (this.emitTimer !== undefined) return;
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = undefined;
+      for (const listener of this.listeners) listener();
+    }, 16);
+  }
+
+  setLang(lang: Lang): void {
+    this.lang = lang;
+    this.t = translator(lang);
+    storeLang(lang);
+    document.documentElement.lang = lang;
+    this.emit();
+  }
+
+  toggleInfo(open = !this.infoOpen): void {
+    this.infoOpen = open;
+    this.emit();
+  }
+
+  showToast(text: string, kind: 'error' | 'info' = 'error'): void {
+    this.toast = { text, kind, at: Date.now() };
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      this.toast = null;
+      this.emit();
+    }, 6000);
+    this.emit();
+  }
+
+  errorText(error: unknown): string {
+    if (error instanceof ApiError) {
+      if (error.code === 'network') return this.t('networkError');
+      const key = `err_${error.code}` as StringKey;
+      const known = this.t(key);
+      return known === key ? error.message || error.code : known;
+    }
+    return String((error as Error)?.message || error);
+  }
+
+  // ---- session --------------------------------------------------------------------------
+
+  async boot(): Promise<void> {
+    document.documentElement.lang = this.lang;
+    clearTimeout(this.bootTimer);
+    try {
+      const me = await get('/api/v1/me');
+      this.signedIn(me);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.auth = 'anon';
+      } else {
+        this.auth = 'unreachable';
+        this.bootTimer = setTimeout(() => void this.boot(), 3000);
+      }
+      this.emit();
+    }
+  }
+
+  /** Logs in; throws ApiError (invalid_credentials, too_many_attempts, …) for the form. */
+  async login(email: string, password: string): Promise<void> {
+    const answer = await post('/api/v1/auth/login', { email, password });
+    setCsrfToken(answer.csrf_token);
+    const me = await get('/api/v1/me');
+    this.signedIn(me);
+  }
+
+  async logout(): Promise<void> {
+    this.stopTyping();
+    try {
+      await post('/api/v1/auth/logout', {});
+    } catch {
+      /* the session may already be gone; we leave anyway */
+    }
+    this.signedOut();
+  }
+
+  private signedIn(me: { agent: Agent; account: { id: number; name: string }; csrf_token: string }): void {
+    this.me = me.agent;
+    this.account = me.account;
+    setCsrfToken(me.csrf_token);
+    this.auth = 'in';
+    this.generation++;
+    if (this.route.page === 'admin' && me.agent.role !== 'admin') this.route = { page: 'inbox', view: storedView(), id: null };
+    history.replaceState(null, '', routePath(this.route));
+    primeOnFirstClick();
+    this.startRealtime();
+    clearInterval(this.typingSweep);
+    this.typingSweep = setInterval(() => this.sweepTyping(), 1000);
+    this.routeChanged();
+  }
+
+  /** Back to the login form: the session ended (logout, 401, close code 4001). */
+  signedOut(): void {
+    this.generation++;
+    this.rt?.close();
+    this.rt = null;
+    clearInterval(this.typingSweep);
+    clearTimeout(this.noWelcomeTimer);
+    clearTimeout(this.countsTimer);
+    this.typingOut = null;
+    this.auth = 'anon';
+    this.me = null;
+    this.account = null;
+    this.conn = 'offline';
+    this.counts = null;
+    this.lastEventId = null;
+    this.welcomed = false;
+    this.everWelcomed = false;
+    this.ready = false;
+    this.recent = [];
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.lists, this.drafts, this.noteMode, this.readInFlight]) {
+      map.clear();
+    }
+    this.storedOutbox = null;
+    this.agents = [];
+    this.agentsLoaded = false;
+    setCsrfToken('');
+    this.emit();
+  }
+
+  // ---- realtime ------------------------------------------------------------------------
+
+  private startRealtime(): void {
+    const me = this.me!;
+    this.storedOutbox = new StoredOutbox(`helpline.console.outbox.${this.account?.id ?? 0}.${me.id}`);
+    const restored = this.storedOutbox.restore();
+    for (const frame of restored) {
+      this.pending.set(frame.client_id, {
+        client_id: frame.client_id,
+        conversation_id: frame.conversation_id,
+        body: frame.body,
+        kind: frame.kind === 'note' ? 'note' : 'text',
+        order: ++this.pendingOrder,
+      });
+    }
+    this.lastEventId = null;
+    this.welcomed = false;
+    this.ready = false;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/console`;
+    const generation = this.generation;
+    this.rt = connect(url, {
+      hello: () => ({ type: 'hello', last_event_id: this.lastEventId }),
+      outbox: restored,
+      onOutbox: (frames) => this.storedOutbox?.save(frames),
+      onState: (state) => {
+        if (generation !== this.generation) return;
+        this.conn = state;
+        if (state !== 'open') this.clearTyping();
+        this.emit();
+      },
+      onFrame: (frame, sent) => {
+        if (generation === this.generation) this.onFrame(frame, sent);
+      },
+      onAuthError: () => {
+        if (generation === this.generation) this.signedOut();
+      },
+      onStop: () => {
+        if (generation !== this.generation) return;
+        this.conn = 'offline';
+        this.emit();
+      },
+    });
+    // A network that blocks WebSockets must not leave an empty screen: load what REST has.
+    clearTimeout(this.noWelcomeTimer);
+    this.noWelcomeTimer = setTimeout(() => {
+      if (!this.welcomed && generation === this.generation) this.reloadAll();
+    }, NO_WELCOME_MS);
+  }
+
+  private onFrame(frame: Frame, sent?: OutboxFrame): void {
+    switch (frame.type) {
+      case 'welcome': {
+        this.welcomed = true;
+        this.everWelcomed = true;
+        clearTimeout(this.noWelcomeTimer);
+        const head = Number(frame.last_event_id) || 0;
+        this.welcomeHead = head;
+        if (this.lastEventId === null) {
+          // First connection: no replay; load over REST and apply events from here on.
+          this.lastEventId = head;
+          this.reloadAll();
+        } else if (head < this.lastEventId) {
+          // The server's log is not the one we followed (a restored database). This
+          // connection would skip events up to our old id, so start over on a new one.
+          this.lastEventId = head;
+          this.reloadAll(true);
+          queueMicrotask(() => this.rt?.reconnect());
+        }
+        break;
+      }
+      case 'event': {
+        const event = frame as EventFrame;
+        if (typeof event.id !== 'number') break;
+        if (this.lastEventId !== null && event.id <= this.lastEventId) break;
+        this.lastEventId = event.id;
+        this.recent.push({ serial: ++this.eventSerial, frame: event });
+        if (this.recent.length > RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+        this.applyEvent(event, 'event');
+        break;
+      }
+      case 'resync':
+        this.lastEventId = this.welcomeHead;
+        this.reloadAll();
+        break;
+      case 'typing':
+        this.onTyping(frame);
+        break;
+      case 'ack': {
+        const clientId = String(frame.client_id || '');
+        if (frame.message) this.addMessage(frame.message as Message);
+        this.pending.delete(clientId);
+        break;
+      }
+      case 'error': {
+        const clientId = frame.client_id as string | undefined;
+        const item = clientId ? this.pending.get(clientId) : undefined;
+        if (item && sent) {
+          if (frame.code === 'rate_limited') {
+            item.rateLimited = true;
+          } else {
+            item.error = this.errorText(new ApiError(0, String(frame.code), String(frame.message || '')));
+            item.rateLimited = false;
+          }
+        } else if (frame.code && frame.code !== 'not_authenticated') {
+          console.warn('helpline console: server error frame', frame);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    this.emit();
+  }
+
+  private applyEvent(frame: EventFrame, source: 'event' | 'replay'): void {
+    const data = frame.data || {};
+    switch (frame.event) {
+      case 'conversation.created':
+        if (data.conversation) {
+          this.upsertConv(data.conversation, source, true);
+          if (source === 'event') this.alertNewConversation(data.conversation);
+        }
+        break;
+      case 'conversation.updated':
+        if (data.conversation) this.upsertConv(data.conversation, source);
+        break;
+      case 'message.created':
+        if (data.conversation) this.upsertConv(data.conversation, source);
+        if (data.message) {
+          const message = data.message as Message;
+          this.addMessage(message);
+          if (message.client_id && this.pending.has(message.client_id)) {
+            this.pending.delete(message.client_id);
+            this.rt?.drop(message.client_id);
+          }
+          if (message.author.type === 'contact') this.typing.delete(message.conversation_id);
+          if (message.author.type === 'agent' && message.author.id != null) {
+            this.agentTyping.get(message.conversation_id)?.delete(message.author.id);
+          }
+        }
+        break;
+      case 'contact.updated':
+        if (data.contact) this.updateContact(data.contact as Contact);
+        break;
+      case 'visitor.updated':
+        if (typeof data.contact_id === 'number') this.visitors.set(data.contact_id, data.visitor ?? null);
+        break;
+      case 'agent.updated':
+        if (data.agent) this.upsertAgent(data.agent as Agent);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Runs a REST load, applies it, then re-applies the events that arrived meanwhile. */
+  private async withReplay<T>(load: () => Promise<T>, apply: (data: T) => void): Promise<void> {
+    const start = this.eventSerial;
+    const generation = this.generation;
+    const data = await load();
+    if (generation !== this.generation) return;
+    apply(data);
+    for (const item of this.recent) if (item.serial > start) this.applyEvent(item.frame, 'replay');
+    this.emit();
+  }
+
+  /**
+   * First load after `welcome`, and after `resync`: everything over REST again. The open
+   * thread stays on screen meanwhile (messages never change), unless the server's history
+   * itself was replaced (`fresh`: ids may now name other messages).
+   */
+  private reloadAll(fresh = false): void {
+    this.ready = true;
+    const openId = this.route.page === 'inbox' ? this.route.id : null;
+    this.convs.clear();
+    this.lists.clear();
+    this.contactConvs.clear();
+    for (const id of [...this.threads.keys()]) if (fresh || id !== openId) this.threads.delete(id);
+    void this.refreshCounts();
+    if (this.route.page === 'inbox') {
+      void this.loadList(this.route.view, this.statusFilter);
+      if (openId) void this.loadThread(openId);
+    }
+    if (this.agentsLoaded || this.route.page === 'admin' || this.canAssignOthers()) void this.loadAgents();
+    this.emit();
+  }
+
+  // ---- conversations --------------------------------------------------------------------
+
+  private upsertConv(conversation: Conversation, source: Source, created = false): void {
+    const known = this.convs.get(conversation.id);
+    if (known && isStale(conversation, known)) return;
+    this.convs.set(conversation.id, conversation);
+    const ids = this.contactConvs.get(conversation.contact.id);
+    if (ids && !ids.includes(conversation.id)) {
+      ids.push(conversation.id);
+      ids.sort((a, b) => b - a);
+    }
+    if (source === 'event' || source === 'action') this.countsChanged(known, conversation, created);
+    if (this.route.page === 'inbox' && this.route.id === conversation.id) queueMicrotask(() => this.maybeMarkRead());
+  }
+
+  private countsChanged(known: Conversation | undefined, next: Conversation, created: boolean): void {
+    const me = this.me?.id ?? -1;
+    const after = contribution(next, me);
+    const before = known ? contribution(known, me) : created ? [0, 0, 0, 0, 0, 0] : null;
+    if (before && before.every((value, index) => value === after[index])) return;
+    if (before && this.counts) {
+      const delta = after.map((value, index) => value - before[index]);
+      const counts = this.counts;
+      this.counts = {
+        unassigned: Math.max(0, counts.unassigned + delta[0]),
+        mine: Math.max(0, counts.mine + delta[1]),
+        all: Math.max(0, counts.all + delta[2]),
+        unread: {
+          unassigned: Math.max(0, counts.unread.unassigned + delta[3]),
+          mine: Math.max(0, counts.unread.mine + delta[4]),
+          all: Math.max(0, counts.unread.all + delta[5]),
+        },
+      };
+    }
+    // The local delta shows at once; the server's numbers confirm it shortly after.
+    this.refreshCountsSoon();
+  }
+
+  private refreshCountsSoon(): void {
+    if (this.countsTimer) return;
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = undefined;
+      void this.refreshCounts();
+    }, 500);
+  }
+
+  async refreshCounts(): Promise<void> {
+    if (this.countsLoading) {
+      this.countsDirty = true;
+      return;
+    }
+    this.countsLoading = true;
+    const generation = this.generation;
+    try {
+      const counts = await get<Counts>('/api/v1/conversations/counts');
+      if (generation === this.generation) this.counts = counts;
+    } catch {
+      /* shown numbers stay; the next event or reconnect tries again */
+    } finally {
+      this.countsLoading = false;
+      if (this.countsDirty) {
+        this.countsDirty = false;
+        this.refreshCountsSoon();
+      }
+      this.emit();
+    }
+  }
+
+  private listState(view: View, status: StatusFilter): ListState {
+    const key = `${view}:${status}`;
+    let state = this.lists.get(key);
+    if (!state) {
+      state = { loaded: false, loading: false, error: null, nextBefore: null, oldest: null };
+      this.lists.set(key, state);
+    }
+    return state;
+  }
+
+  async loadList(view: View, status: StatusFilter, more = false): Promise<void> {
+    const state = this.listState(view, status);
+    if (state.loading || !this.me) return;
+    if (more && !state.nextBefore) return;
+    state.loading = true;
+    state.error = null;
+    this.emit();
+    const params = new URLSearchParams({ view, status, limit: String(PAGE_SIZE) });
+    if (more && state.nextBefore) params.set('before', state.nextBefore);
+    try {
+      await this.withReplay(
+        () => get<{ conversations: Conversation[]; next_before: string | null }>(`/api/v1/conversations?${params}`),
+        (data) => {
+          for (const conversation of data.conversations) this.upsertConv(conversation, 'load');
+          const last = data.conversations[data.conversations.length - 1];
+          state.nextBefore = data.next_before;
+          if (last) state.oldest = last.last_activity_at;
+          else if (!more) state.oldest = null;
+          state.loaded = true;
+        },
+      );
+    } catch (error) {
+      state.error = this.errorText(error);
+    } finally {
+      state.loading = false;
+      this.emit();
+    }
+  }
+
+  listInfo(): ListState {
+    const view = this.route.page === 'inbox' ? this.route.view : 'all';
+    return this.listState(view, this.statusFilter);
+  }
+
+  /** The rows of the current tab: every known conversation that belongs there, newest first. */
+  visibleList(): Conversation[] {
+    if (this.route.page !== 'inbox' || !this.me) return [];
+    const view = this.route.view;
+    const state = this.listState(view, this.statusFilter);
+    if (!state.loaded) return [];
+    const cutoff = state.nextBefore && state.oldest ? time(state.oldest) : null;
+    const status = this.statusFilter;
+    const me = this.me.id;
+    const rows: Conversation[] = [];
+    for (const c of this.convs.values()) {
+      if (status !== 'all' && c.status !== status) continue;
+      if (!matchesView(c, view, me)) continue;
+      if (cutoff !== null && time(c.last_activity_at) < cutoff) continue;
+      rows.push(c);
+    }
+    return rows.sort(byActivity);
+  }
+
+  setStatusFilter(status: StatusFilter): void {
+    this.statusFilter = status;
+    if (this.route.page === 'inbox' && !this.listState(this.route.view, status).loaded) {
+      void this.loadList(this.route.view, status);
+    }
+    this.emit();
+  }
+
+  // ---- one conversation ------------------------------------------------------------------
+
+  thread(id: number): Thread | undefined {
+    return this.threads.get(id);
+  }
+
+  async loadThread(id: number): Promise<void> {
+    let thread = this.threads.get(id);
+    if (!thread) {
+      thread = { messages: [], loaded: false, loading: false, error: null };
+      this.threads.set(id, thread);
+    }
+    if (thread.loading) return;
+    const current = thread;
+    current.loading = true;
+    current.error = null;
+    this.emit();
+    let contactId: number | null = null;
+    try {
+      await this.withReplay(
+        () => get<{ conversation: Conversation; messages: Message[]; visitor: Visitor | null }>(`/api/v1/conversations/${id}`),
+        (data) => {
+          this.upsertConv(data.conversation, 'load');
+          const byId = new Map<number, Message>();
+          for (const message of [...current.messages, ...data.messages]) byId.set(message.id, message);
+          current.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+          current.loaded = true;
+          contactId = data.conversation.contact.id;
+          this.visitors.set(contactId, data.visitor);
+          for (const message of data.messages) {
+            if (message.client_id && this.pending.has(message.client_id)) {
+              this.pending.delete(message.client_id);
+              this.rt?.drop(message.client_id);
+            }
+          }
+        },
+      );
+    } catch (error) {
+      current.error = error instanceof ApiError && error.code === 'not_found' ? this.t('err_not_found') : this.errorText(error);
+    } finally {
+      current.loading = false;
+      this.emit();
+    }
+    if (contactId !== null) void this.loadContact(contactId);
+    this.maybeMarkRead();
+  }
+
+  async loadContact(contactId: number): Promise<void> {
+    try {
+      await this.withReplay(
+        () => get<{ contact: Contact; visitor: Visitor | null; conversations: Conversation[] }>(`/api/v1/contacts/${contactId}`),
+        (data) => {
+          this.contacts.set(contactId, data.contact);
+          this.visitors.set(contactId, data.visitor);
+          for (const conversation of data.conversations) this.upsertConv(conversation, 'load');
+          this.contactConvs.set(
+            contactId,
+            data.conversations.map((c) => c.id).sort((a, b) => b - a),
+          );
+        },
+      );
+    } catch {
+      /* the sidebar shows what the conversation itself brought */
+    }
+  }
+
+  private updateContact(contact: Contact): void {
+    const known = this.contacts.get(contact.id);
+    this.contacts.set(contact.id, { ...known, ...contact });
+    for (const [id, c] of this.convs) {
+      if (c.contact.id !== contact.id) continue;
+      this.convs.set(id, { ...c, contact: { id: contact.id, name: contact.name, email: contact.email, phone: contact.phone } });
+    }
+  }
+
+  private addMessage(message: Message): void {
+    const thread = this.threads.get(message.conversation_id);
+    if (!thread || !thread.loaded) return;
+    if (thread.messages.some((m) => m.id === message.id)) return;
+    const lastSeq = thread.messages.length ? thread.messages[thread.messages.length - 1].seq : 0;
+    thread.messages = [...thread.messages.filter((m) => m.seq !== message.seq), message].sort((a, b) => a.seq - b.seq);
+    // A hole in the numbering means we missed something: read the whole thread again.
+    if (message.seq > lastSeq + 1 && !thread.loading) queueMicrotask(() => void this.loadThread(message.conversation_id));
+  }
+
+  pendingOf(conversationId: number): Pending[] {
+    const items: Pending[] = [];
+    for (const item of this.pending.values()) if (item.conversation_id === conversationId) items.push(item);
+    return items.sort((a, b) => a.order - b.order);
+  }
+
+  /** Queues a reply or note; it shows as pending until the server's `ack`. */
+  send(conversationId: number, body: string, kind: 'text' | 'note'): boolean {
+    const text = body.trim();
+    if (!text || text.length > MAX_BODY || !this.rt) return false;
+    const clientId = newClientId();
+    this.pending.set(clientId, { client_id: clientId, conversation_id: conversationId, body: text, kind, order: ++this.pendingOrder });
+    this.storedOutbox?.own(clientId);
+    this.stopTyping();
+    this.rt.enqueue({ type: 'message.send', client_id: clientId, conversation_id: conversationId, body: text, kind });
+    this.emit();
+    return true;
+  }
+
+  retryPending(clientId: string): void {
+    const item = this.pending.get(clientId);
+    if (!item || !this.rt) return;
+    item.error = undefined;
+    this.rt.enqueue({ type: 'message.send', client_id: item.client_id, conversation_id: item.conversation_id, body: item.body, kind: item.kind });
+    this.emit();
+  }
+
+  discardPending(clientId: string): void {
+    this.pending.delete(clientId);
+    this.rt?.drop(clientId);
+    this.emit();
+  }
+
+  // ---- typing ------------------------------------------------------------------------------
+
+  /** Called on every composer input. Notes are private: the customer is never told. */
+  composerInput(conversationId: number, text: string, note: boolean): void {
+    if (note || !text.trim()) {
+      this.stopTyping();
+      return;
+    }
+    const now = Date.now();
+    const out = this.typingOut;
+    if (out && out.conversationId !== conversationId) this.stopTyping();
+    if (!this.typingOut || now - this.typingOut.lastSentAt >= TYPING_EVERY_MS) {
+      if (this.rt?.send({ type: 'typing', conversation_id: conversationId, active: true })) {
+        this.typingOut = { conversationId, lastSentAt: now, idle: this.typingOut?.idle };
+      }
+    }
+    if (this.typingOut) {
+      clearTimeout(this.typingOut.idle);
+      this.typingOut.idle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+    }
+  }
+
+  stopTyping(): void {
+    const out = this.typingOut;
+    if (!out) return;
+    clearTimeout(out.idle);
+    this.typingOut = null;
+    this.rt?.send({ type: 'typing', conversation_id: out.conversationId, active: false });
+  }
+
+  private onTyping(frame: Frame): void {
+    const conversationId = Number(frame.conversation_id);
+    const author = (frame.author || {}) as Author;
+    if (!conversationId) return;
+    const entry: Typing = { author: { type: author.type, id: author.id ?? null, name: author.name ?? null }, until: Date.now() + TYPING_SHOWN_MS };
+    if (author.type === 'contact') {
+      if (frame.active) this.typing.set(conversationId, entry);
+      else this.typing.delete(conversationId);
+      return;
+    }
+    if (author.type !== 'agent' || author.id == null || author.id === this.me?.id) return;
+    let map = this.agentTyping.get(conversationId);
+    if (!map) this.agentTyping.set(conversationId, (map = new Map()));
+    if (frame.active) map.set(author.id, entry);
+    else map.delete(author.id);
+  }
+
+  private sweepTyping(): void {
+    const now = Date.now();
+    let changed = false;
+    for (const [id, entry] of this.typing) {
+      if (entry.until <= now) {
+        this.typing.delete(id);
+        changed = true;
+      }
+    }
+    for (const map of this.agentTyping.values()) {
+      for (const [id, entry] of map) {
+        if (entry.until <= now) {
+          map.delete(id);
+          changed = true;
+        }
+      }
+    }
+    if (changed) this.emit();
+  }
+
+  /** Typing frames stop with the connection; nobody is shown typing while we are offline. */
+  private clearTyping(): void {
+    this.typing.clear();
+    this.agentTyping.clear();
+  }
+
+  // ---- read marks ------------------------------------------------------------------------
+
+  /** Marks the open conversation read when the agent can actually see it. */
+  maybeMarkRead(): void {
+    if (this.auth !== 'in' || this.route.page !== 'inbox' || !this.route.id) return;
+    if (document.visibilityState !== 'visible') return;
+    const id = this.route.id;
+    const conversation = this.convs.get(id);
+    const thread = this.threads.get(id);
+    if (!conversation || !thread?.loaded || conversation.unread_count <= 0) return;
+    const lastMessage = thread.messages[thread.messages.length - 1];
+    const seq = Math.max(conversation.last_seq, lastMessage?.seq ?? 0);
+    if (this.readInFlight.get(id) === seq) return;
+    this.readInFlight.set(id, seq);
+    post<{ conversation: Conversation }>(`/api/v1/conversations/${id}/read`, { seq })
+      .then((data) => {
+        this.upsertConv(data.conversation, 'action');
+        this.emit();
+      })
+      .catch(() => {
+        /* tried again on the next message, focus or visibility change */
+      })
+      .finally(() => {
+        if (this.readInFlight.get(id) === seq) this.readInFlight.delete(id);
+      });
+  }
+
+  // ---- actions on a conversation -----------------------------------------------------------
+
+  private async act(key: string, request: () => Promise<{ conversation: Conversation }>): Promise<void> {
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.emit();
+    try {
+      const data = await request();
+      this.upsertConv(data.conversation, 'action');
+    } catch (error) {
+      this.showToast(this.errorText(error));
+    } finally {
+      this.busy.delete(key);
+      this.emit();
+    }
+  }
+
+  assign(id: number, agentId: number | null): Promise<void> {
+    return this.act(`assign:${id}`, () => post(`/api/v1/conversations/${id}/assign`, { agent_id: agentId }));
+  }
+
+  assignToMe(id: number): Promise<void> {
+    return this.assign(id, this.me!.id);
+  }
+
+  resolve(id: number): Promise<void> {
+    return this.act(`status:${id}`, () => post(`/api/v1/conversations/${id}/resolve`, {}));
+  }
+
+  reopen(id: number): Promise<void> {
+    return this.act(`status:${id}`, () => post(`/api/v1/conversations/${id}/reopen`, {}));
+  }
+
+  canAssignOthers(): boolean {
+    return this.me?.role === 'admin' || this.me?.role === 'supervisor';
+  }
+
+  // ---- alerts ------------------------------------------------------------------------------
+
+  private alertNewConversation(conversation: Conversation): void {
+    // Conversations an agent opens are their own doing, not news.
+    if (conversation.last_message?.author_type === 'agent') return;
+    this.alerts.created(conversation.id);
+  }
+
+  // ---- agents (admin) -----------------------------------------------------------------------
+
+  async loadAgents(): Promise<void> {
+    try {
+      const data = await get<{ agents: Agent[] }>('/api/v1/agents');
+      this.agents = data.agents;
+      this.agentsLoaded = true;
+    } catch (error) {
+      this.showToast(this.errorText(error));
+    }
+    this.emit();
+  }
+
+  private upsertAgent(agent: Agent): void {
+    const index = this.agents.findIndex((a) => a.id === agent.id);
+    if (index >= 0) this.agents = this.agents.map((a) => (a.id === agent.id ? agent : a));
+    else if (this.agentsLoaded) this.agents = [...this.agents, agent];
+    if (this.me && agent.id === this.me.id) this.me = { ...this.me, ...agent };
+  }
+
+  /** Adds an agent; resolves to errors by field (empty when it worked). */
+  async createAgent(form: AgentForm): Promise<Partial<Record<keyof AgentForm | 'form', string>>> {
+    try {
+      const data = await post<{ agent: Agent }>('/api/v1/agents', form);
+      this.upsertAgent(data.agent);
+      if (!this.agents.some((a) => a.id === data.agent.id)) this.agents = [...this.agents, data.agent];
+      this.showToast(this.t('agentAdded', { name: data.agent.name }), 'info');
+      return {};
+    } catch (error) {
+      if (error instanceof ApiError) {
+        if (error.code === 'conflict') return { email: this.t('emailTaken') };
+        if (error.code === 'invalid_field') {
+          const field = (error.field || '').split('.').pop() as keyof AgentForm;
+          const text = fieldMessage(field, error.message, this.t);
+          return (['name', 'email', 'password', 'role'] as string[]).includes(field) ? { [field]: text } : { form: text };
+        }
+        if (error.code === 'forbidden') return { form: this.t('adminOnly') };
+      }
+      return { form: this.errorText(error) };
+    }
+  }
+
+  async setAgentActive(agent: Agent, active: boolean): Promise<void> {
+    const key = `agent:${agent.id}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.emit();
+    try {
+      const data = await post<{ agent: Agent }>(`/api/v1/agents/${agent.id}/${active ? 'activate' : 'deactivate'}`, {});
+      this.upsertAgent(data.agent);
+    } catch (error) {
+      this.showToast(this.errorText(error));
+    } finally {
+      this.busy.delete(key);
+      this.emit();
+    }
+  }
+
+  // ---- navigation --------------------------------------------------------------------------
+
+  navigate(route: Route, replace = false): void {
+    if (route.page === 'admin' && this.me?.role !== 'admin') route = { page: 'inbox', view: storedView(), id: null };
+    const path = routePath(route);
+    if (replace) history.replaceState(null, '', path);
+    else if (location.pathname !== path) history.pushState(null, '', path);
+    this.route = route;
+    this.routeChanged();
+  }
+
+  openConversation(id: number | null): void {
+    const view = this.route.page === 'inbox' ? this.route.view : storedView();
+    this.navigate({ page: 'inbox', view, id });
+  }
+
+  setView(view: View): void {
+    const id = this.route.page === 'inbox' ? this.route.id : null;
+    this.navigate({ page: 'inbox', view, id });
+  }
+
+  private routeChanged(): void {
+    // Before the first `welcome` nothing is loaded: reloadAll() will, for the current route.
+    if (this.auth !== 'in' || !this.ready) {
+      this.emit();
+      return;
+    }
+    const route = this.route;
+    if (route.page === 'admin') {
+      this.stopTyping();
+      if (this.me?.role !== 'admin') {
+        this.navigate({ page: 'inbox', view: storedView(), id: null }, true);
+        return;
+      }
+      void this.loadAgents();
+    } else {
+      rememberView(route.view);
+      if (this.typingOut && this.typingOut.conversationId !== route.id) this.stopTyping();
+      const state = this.listState(route.view, this.statusFilter);
+      if (!state.loaded && !state.loading) void this.loadList(route.view, this.statusFilter);
+      if (route.id) {
+        const thread = this.threads.get(route.id);
+        if (!thread || (!thread.loaded && !thread.loading)) void this.loadThread(route.id);
+        else {
+          const conversation = this.convs.get(route.id);
+          if (conversation && !this.contactConvs.has(conversation.contact.id)) void this.loadContact(conversation.contact.id);
+          this.maybeMarkRead();
+        }
+      }
+      if (this.canAssignOthers() && !this.agentsLoaded) void this.loadAgents();
+    }
+    this.emit();
+  }
+
+  /** Alt+↑ / Alt+↓: the previous or next conversation of the current list. */
+  step(delta: number): void {
+    if (this.route.page !== 'inbox') return;
+    const rows = this.visibleList();
+    if (!rows.length) return;
+    const index = rows.findIndex((c) => c.id === (this.route as { id: number | null }).id);
+    const next = index < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, index + delta));
+    this.openConversation(rows[next].id);
+  }
+
+  waitText(seconds: number): string {
+    return formatWait(seconds, this.lang);
+  }
+}
+
+/** The server's invalid_field message, in the UI language where we know the case. */
+function fieldMessage(field: string, message: string, t: Translate): string {
+  if (field === 'name' && /at least|missing|required|empty/i.test(message)) return t('nameRequired');
+  if (field === 'password' && /at least/i.test(message)) return t('passwordShort');
+  return t('fieldInvalid', { message: message.replace(/^[\w.]+:\s*/, '') });
+}
+
+export const store = new Store();
