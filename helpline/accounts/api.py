@@ -61,6 +61,7 @@ async def login(body: LoginIn, request: Request, response: Response, services: S
 async def logout(context: CurrentAgent, response: Response, services: ServicesDep) -> Response:
     async with services.db.transaction() as session:
         await actions.end_session(session, token=context.token)
+    await services.hub.end_sessions(context.agent.account_id, session_id=context.session.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     response.status_code = 204
@@ -113,6 +114,8 @@ async def _set_active(agent_id: int, active: bool, context: CurrentAdmin, servic
         if agent is None or agent.account_id != context.agent.account_id:
             raise NotFound("No such agent.")
         await actions.set_agent_active(session, actor=context.agent, agent=agent, active=active)
+    if not active:
+        await services.hub.end_sessions(agent.account_id, agent_id=agent.id)
     return {"agent": agent_out(agent)}
 
 

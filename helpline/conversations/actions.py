@@ -390,6 +390,7 @@ async def mark_read(session: AsyncSession, *, actor: Agent, conversation: Conver
     if conversation.unread_count == 0:
         return
     conversation.unread_count = 0
+    conversation.updated_at = utcnow()
     await session.flush()
     queue_event(
         session,

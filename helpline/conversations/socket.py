@@ -7,6 +7,7 @@ ones from the hub, each exactly once per connection.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ class ConsoleConnection:
         self.services = services
         self.conn = conn
         self.agent = context.agent
+        self.session_id = context.session.id
         self.account_id = context.agent.account_id
         self.last_sent = 0
         self._replaying = True
@@ -60,6 +62,13 @@ class ConsoleConnection:
             self.conn.send_text(text)
 
     def on_ephemeral(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "sessions.ended":
+            if message.get("agent_id") == self.agent.id or message.get("session_id") == self.session_id:
+                self.conn.send({"type": "error", "code": "not_authenticated", "message": "The session has ended."})
+                asyncio.get_running_loop().create_task(self.conn.close(4001, "not_authenticated"))
+            return
+        if message.get("kind") != "typing":
+            return
         author = message.get("author", {})
         if author.get("type") == "agent" and author.get("id") == self.agent.id:
             return  # no echo of one's own typing
@@ -75,8 +84,13 @@ class ConsoleConnection:
     async def welcome(self, last_event_id: int | None) -> None:
         head = await head_event_id(self.services, self.account_id)
         self.conn.send({"type": "welcome", "agent_id": self.agent.id, "last_event_id": head})
-        if last_event_id is None or last_event_id >= head:
-            self.last_sent = head if last_event_id is None else last_event_id
+        if last_event_id is not None and last_event_id > head:
+            # The client knows events this database never had (it was restored from a
+            # backup, or the client talked to another installation): its state is not ours.
+            self.conn.send({"type": "resync"})
+            self.last_sent = head
+        elif last_event_id is None or last_event_id == head:
+            self.last_sent = head
         else:
             records = await events_after(self.services, self.account_id, last_event_id, MAX_REPLAY + 1)
             if len(records) > MAX_REPLAY:
@@ -146,6 +160,7 @@ class ConsoleConnection:
             self._contact_of[conversation_id] = conversation.contact_id
         await self.services.hub.signal(
             {
+                "kind": "typing",
                 "account_id": self.account_id,
                 "contact_id": self._contact_of[conversation_id],
                 "conversation_id": conversation_id,

@@ -81,8 +81,15 @@ class Hub:
         await self.bus.publish("events", {"accounts": sorted(accounts)})
 
     async def signal(self, message: dict[str, Any]) -> None:
-        """Send an ephemeral signal (typing) to every node; it is never stored."""
+        """Send an ephemeral signal (`kind`: "typing" ...) to every node; it is never stored."""
         await self.bus.publish("ephemeral", message)
+
+    async def end_sessions(self, account_id: int, *, agent_id: int | None = None, session_id: int | None = None) -> None:
+        """Close the console connections of a logged-out session or a deactivated agent,
+        on every node. Call after the commit that ended the session(s)."""
+        await self.signal(
+            {"kind": "sessions.ended", "account_id": account_id, "agent_id": agent_id, "session_id": session_id}
+        )
 
     # -- subscriptions --------------------------------------------------------------------
 

@@ -213,3 +213,25 @@ async def test_healthz(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_deactivation_and_logout_close_open_console_sockets(server: Server, tenant: Tenant, admin: Agent) -> None:
+    deactivated = await Agent.login(server.url, tenant.agents[1], tenant.password)
+    leaving = await Agent.login(server.url, tenant.agents[0], tenant.password)
+    other_tab = await Agent.login(server.url, tenant.agents[0], tenant.password)  # another session
+    sockets = [await deactivated.socket(), await leaving.socket(), await other_tab.socket()]
+
+    assert (await leaving.post("/api/v1/auth/logout")).status_code == 204
+    assert await sockets[1].closed_with() == 4001
+    assert (await admin.post(f"/api/v1/agents/{deactivated.id}/deactivate")).status_code == 200
+    assert await sockets[0].closed_with() == 4001
+    # the other session of the agent who logged out is untouched
+    await sockets[2].send({"type": "ping"})
+    assert (await sockets[2].wait_for(lambda f: f["type"] == "pong"))["type"] == "pong"
+    for client in (deactivated, leaving, other_tab):
+        await client.close()
+
+
+async def test_a_client_ahead_of_the_log_is_told_to_resync(agent: Agent) -> None:
+    sock = await agent.socket(last_event_id=10**12)
+    assert (await sock.next())["type"] == "resync"

@@ -82,7 +82,7 @@ class WidgetConnection:
         self.conn.send_text(text)
 
     def on_ephemeral(self, message: dict[str, Any]) -> None:
-        if message.get("author", {}).get("type") != "agent":
+        if message.get("kind") != "typing" or message.get("author", {}).get("type") != "agent":
             return
         self.conn.send(
             {
@@ -207,6 +207,7 @@ class WidgetConnection:
             raise InvalidField("active must be true or false.", field="active")
         await self.services.hub.signal(
             {
+                "kind": "typing",
                 "account_id": self.account_id,
                 "contact_id": self.contact_id,
                 "conversation_id": self.open_conversation_id,
