@@ -35,6 +35,7 @@ $(BUILT): $(PY_STAMP) $(WEB_STAMP) $(WEB_SOURCES)
 # Installs (when missing) and starts PostgreSQL, Redis and Chromium for the tests, then runs
 # the whole suite: integration tests once on SQLite and once on PostgreSQL, browser tests.
 test: build
+	$(BIN)/ruff check --quiet helpline tests bench
 	@eval "$$(scripts/test-services.sh start)" && $(BIN)/pytest -q $(PYTEST_ARGS)
 
 # The suite without the services: SQLite only, no PostgreSQL/Redis-only tests.

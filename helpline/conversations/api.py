@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from helpline.accounts.auth import CurrentAgent
-from helpline.core.errors import InvalidField
 from helpline.core.events import EventRecord, event_frame
 from helpline.core.http import ServicesDep
 from helpline.conversations import actions, queries

@@ -39,7 +39,7 @@ async def test_restart_mid_chat_delivers_everything_once(private_server: Server,
         assert (await send_and_ack(widget, body, client_id))["type"] == "ack"
     for client_id, body in ((pending_agent, "in flight (agent)"), (new_client_id(), "while down (agent)")):
         await console.send({"type": "message.send", "client_id": client_id, "conversation_id": conversation_id, "body": body})
-        assert (await console.wait_for(lambda f: f.get("client_id") == client_id))["type"] == "ack"
+        assert (await console.wait_for(lambda f, c=client_id: f.get("client_id") == c))["type"] == "ack"
 
     stored = [(m["author"]["type"], m["body"]) for m in (await agent.conversation(conversation_id))["messages"]]
     assert sorted(stored) == sorted(

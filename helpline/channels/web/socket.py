@@ -20,7 +20,6 @@ from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor
 from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited
-from helpline.core.http import client_ip
 from helpline.core.realtime import (
     HEARTBEAT_SECONDS,
     HELLO_TIMEOUT_SECONDS,
@@ -32,7 +31,7 @@ from helpline.core.realtime import (
 )
 from helpline.core.runtime import Services
 from helpline.conversations import actions
-from helpline.conversations.models import Conversation, Inbox, MessageKind, Status
+from helpline.conversations.models import Conversation, Inbox, Status
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
 from helpline.visitors.actions import clean_page, visitor_seen
