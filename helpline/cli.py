@@ -125,7 +125,7 @@ def create_admin(
         raise typer.Exit(2)
     password_hash = hash_password_sync(password)
 
-    async def create() -> int:
+    async def create() -> tuple[str, int]:
         db = Database(settings.effective_database_url)
         try:
             async with db.transaction() as session:
@@ -139,13 +139,13 @@ def create_admin(
                     session, actor=SYSTEM, account_id=target, name=name, email=email,
                     password_hash=password_hash, role=Role.admin,
                 )
-                return agent.account_id
+                return agent.email, agent.account_id
         finally:
             await db.dispose()
 
     try:
-        created_in = asyncio.run(create())
+        login, created_in = asyncio.run(create())
     except HelplineError as error:
         console.print(f"[red]{error.message}[/]")
         raise typer.Exit(1) from None
-    console.print(f"Admin {email} created in account {created_in}.")
+    console.print(f"Admin {login} created in account {created_in}.")
