@@ -14,16 +14,15 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket
 
 from helpline.accounts.auth import AgentContext, authenticate
-from helpline.core.errors import HelplineError, InvalidField, NotAuthenticated
+from helpline.core.errors import InvalidField, NotAuthenticated, UnknownFrameType
 from helpline.core.events import event_frame
 from helpline.core.realtime import (
     HEARTBEAT_SECONDS,
     HELLO_TIMEOUT_SECONDS,
-    IDLE_TIMEOUT_SECONDS,
-    MAX_BAD_FRAMES,
     Connection,
     client_id_of,
     receive_frame,
+    serve_frames,
 )
 from helpline.core.runtime import Services
 from helpline.conversations import actions, queries
@@ -52,7 +51,6 @@ class ConsoleConnection:
         self._held: list[tuple[int, str]] = []
         # Conversation id → contact id, for typing frames (checked once per conversation).
         self._contact_of: dict[int, int] = {}
-        self.bad_frames = 0
 
     def on_event(self, event_id: int, text: str) -> None:
         if self._replaying:
@@ -116,13 +114,10 @@ class ConsoleConnection:
         elif kind == "hello":
             raise InvalidField("hello was already received.", field="type")
         else:
-            self.error_frame("unknown_frame_type", f"Unknown frame type {kind[:40]!r}.", frame)
+            raise UnknownFrameType(f"Unknown frame type {kind[:40]!r}.")
 
-    def error_frame(self, code: str, message: str, frame: dict[str, Any] | None = None, **extra: Any) -> None:
-        out: dict[str, Any] = {"type": "error", "code": code, "message": message, **extra}
-        if frame is not None and isinstance(frame.get("client_id"), str):
-            out["client_id"] = frame["client_id"][:64]
-        self.conn.send(out)
+    def refused(self, now: float) -> bool:
+        return False  # agents are not rate limited
 
     @staticmethod
     def _conversation_id(frame: dict[str, Any]) -> int:
@@ -205,28 +200,7 @@ async def console_socket(ws: WebSocket) -> None:
         console = ConsoleConnection(services, conn, context)
         await services.hub.add_agent(console)
         await console.welcome(last_event_id)
-        while not conn.closed:
-            frame = await receive_frame(ws, IDLE_TIMEOUT_SECONDS)
-            if frame is None:
-                return
-            if frame == "timeout":
-                await conn.close(4008, "idle_timeout")
-                return
-            if frame == "malformed":
-                console.bad_frames += 1
-                console.error_frame("malformed_request", "A frame must be a JSON object with a type.")
-            else:
-                assert isinstance(frame, dict)
-                try:
-                    await console.handle(frame)
-                    continue
-                except HelplineError as error:
-                    console.bad_frames += 1
-                    extra = {"field": error.field} if error.field else {}
-                    console.error_frame(error.code, error.message, frame, **extra)
-            if console.bad_frames > MAX_BAD_FRAMES:
-                await conn.close(4000, "too_many_bad_frames")
-                return
+        await serve_frames(ws, console)
     finally:
         if console is not None:
             services.hub.remove_agent(console)

@@ -3,6 +3,7 @@ must end, a WebSocket close code. docs/protocol.md lists them for clients.
 
     HelplineError
     ├── BadRequest              400 malformed_request
+    ├── UnknownFrameType        400 unknown_frame_type     (WebSocket frames only)
     ├── InvalidField            422 invalid_field (names the field)
     │   ├── EmptyMessage        422 empty_message
     │   └── MessageTooLong      422 message_too_long
@@ -46,6 +47,11 @@ class HelplineError(Exception):
 class BadRequest(HelplineError):
     code, status = "malformed_request", 400
     default_message = "The request is not a JSON object."
+
+
+class UnknownFrameType(HelplineError):
+    code, status = "unknown_frame_type", 400
+    default_message = "Unknown frame type."
 
 
 class InvalidField(HelplineError):

@@ -13,12 +13,12 @@ import contextlib
 import logging
 import re
 from collections import deque
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketState
 
-from helpline.core.errors import InvalidField
+from helpline.core.errors import HelplineError, InvalidField, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +130,57 @@ def client_id_of(frame: dict[str, Any]) -> str:
     if not isinstance(value, str) or not _CLIENT_ID.match(value):
         raise InvalidField("client_id must be 8-64 characters of A-Z a-z 0-9 _ -.", field="client_id")
     return value
+
+
+def error_frame(error: HelplineError, frame: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An `error` frame for `error`, answering `frame` (its client_id) when there is one."""
+    out: dict[str, Any] = {"type": "error", **error.to_dict()}
+    if frame is not None and isinstance(frame.get("client_id"), str):
+        out["client_id"] = frame["client_id"][:64]
+    return out
+
+
+class Endpoint(Protocol):
+    """One side of a connection after `hello`: the widget's or the console's."""
+
+    conn: Connection
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        """Act on one frame; raise a HelplineError to answer it with an error frame."""
+
+    def refused(self, now: float) -> bool:
+        """Count a rate-limit refusal; True when the client floods and must be cut off."""
+
+
+async def serve_frames(ws: WebSocket, endpoint: Endpoint) -> None:
+    """The receive loop shared by every endpoint: frames in order, errors as frames, and the
+    close codes of docs/protocol.md for silence (4008), garbage (4000) and floods (4029)."""
+    conn = endpoint.conn
+    bad_frames = 0
+    while not conn.closed:
+        frame = await receive_frame(ws, IDLE_TIMEOUT_SECONDS)
+        if frame is None:
+            return
+        if frame == "timeout":
+            await conn.close(4008, "idle_timeout")
+            return
+        if frame == "malformed":
+            bad_frames += 1
+            conn.send({"type": "error", "code": "malformed_request", "message": "A frame must be a JSON object with a type."})
+        else:
+            assert isinstance(frame, dict)
+            try:
+                await endpoint.handle(frame)
+                continue
+            except TooManyRequests as error:
+                conn.send(error_frame(error, frame))
+                if endpoint.refused(asyncio.get_running_loop().time()):
+                    await conn.close(4029, "rate_limited")
+                    return
+                continue
+            except HelplineError as error:
+                bad_frames += 1
+                conn.send(error_frame(error, frame))
+        if bad_frames > MAX_BAD_FRAMES:
+            await conn.close(4000, "too_many_bad_frames")
+            return

@@ -19,15 +19,14 @@ from helpline.channels.web.site import Site
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor
-from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited
+from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited, UnknownFrameType
 from helpline.core.realtime import (
     HEARTBEAT_SECONDS,
     HELLO_TIMEOUT_SECONDS,
-    IDLE_TIMEOUT_SECONDS,
-    MAX_BAD_FRAMES,
     Connection,
     client_id_of,
     receive_frame,
+    serve_frames,
 )
 from helpline.core.runtime import Services
 from helpline.conversations import actions
@@ -62,7 +61,6 @@ class WidgetConnection:
         self._replaying = True
         self._held: list[tuple[int, int | None, str]] = []
         self.open_conversation_id: int | None = None
-        self.bad_frames = 0
         self.refusals: list[float] = []
         # After a refusal every later message is refused until this moment, so a client
         # that pipelines its outbox cannot get a later message stored before an earlier one.
@@ -160,13 +158,7 @@ class WidgetConnection:
         elif kind == "hello":
             raise InvalidField("hello was already received.", field="type")
         else:
-            self.error_frame("unknown_frame_type", f"Unknown frame type {kind[:40]!r}.", frame)
-
-    def error_frame(self, code: str, message: str, frame: dict[str, Any] | None = None, **extra: Any) -> None:
-        out: dict[str, Any] = {"type": "error", "code": code, "message": message, **extra}
-        if frame is not None and isinstance(frame.get("client_id"), str):
-            out["client_id"] = frame["client_id"][:64]
-        self.conn.send(out)
+            raise UnknownFrameType(f"Unknown frame type {kind[:40]!r}.")
 
     async def send_message(self, frame: dict[str, Any]) -> None:
         client_id = client_id_of(frame)
@@ -339,7 +331,7 @@ async def widget_socket(ws: WebSocket) -> None:
             if seen is not None:
                 widget.context = _context_of(seen)
         await widget.welcome(cursors)
-        await _serve(ws, conn, widget)
+        await serve_frames(ws, widget)
     finally:
         if widget is not None:
             services.hub.remove_widget(widget)
@@ -352,34 +344,3 @@ async def widget_socket(ws: WebSocket) -> None:
                 except Exception:  # shutting down: the next start marks everyone offline
                     pass
         await conn.stop()
-
-
-async def _serve(ws: WebSocket, conn: Connection, widget: WidgetConnection) -> None:
-    while not conn.closed:
-        frame = await receive_frame(ws, IDLE_TIMEOUT_SECONDS)
-        if frame is None:
-            return
-        if frame == "timeout":
-            await conn.close(4008, "idle_timeout")
-            return
-        if frame == "malformed":
-            widget.bad_frames += 1
-            widget.error_frame("malformed_request", "A frame must be a JSON object with a type.")
-        else:
-            assert isinstance(frame, dict)
-            try:
-                await widget.handle(frame)
-            except RateLimited as error:
-                widget.error_frame(error.code, error.message, frame, retry_after=error.retry_after)
-                if widget.refused(time.monotonic()):
-                    await conn.close(4029, "rate_limited")
-                    return
-                continue
-            except HelplineError as error:
-                widget.bad_frames += 1
-                widget.error_frame(error.code, error.message, frame, **({"field": error.field} if error.field else {}))
-            else:
-                continue
-        if widget.bad_frames > MAX_BAD_FRAMES:
-            await conn.close(4000, "too_many_bad_frames")
-            return
