@@ -235,3 +235,15 @@ async def test_deactivation_and_logout_close_open_console_sockets(server: Server
 async def test_a_client_ahead_of_the_log_is_told_to_resync(agent: Agent) -> None:
     sock = await agent.socket(last_event_id=10**12)
     assert (await sock.next())["type"] == "resync"
+
+
+async def test_console_page_is_served_with_a_strict_content_security_policy(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get("/console/inbox")
+        widget = await http.get("/widget.js")
+    assert page.status_code == 200 and "<div id=\"app\">" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    assert widget.status_code == 200 and widget.headers["content-type"].startswith("text/javascript")
+    assert widget.headers["access-control-allow-origin"] == "*"  # embeddable on any site
