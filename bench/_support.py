@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ class Target:
     password: str
     pid: int | None = None
     process: subprocess.Popen[bytes] | None = None
+    data_dir: Path | None = None
 
     def stop(self) -> None:
         if self.process is not None:
@@ -60,6 +62,8 @@ class Target:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def start_own_server(agents: int, extra_env: dict[str, str] | None = None) -> Target:
@@ -90,7 +94,7 @@ def start_own_server(agents: int, extra_env: dict[str, str] | None = None) -> Ta
             time.sleep(0.1)
     else:
         raise RuntimeError((data_dir / "server.log").read_text())
-    return Target(base, tenant.site_key, tenant.agents, tenant.password, pid=process.pid, process=process)
+    return Target(base, tenant.site_key, tenant.agents, tenant.password, pid=process.pid, process=process, data_dir=data_dir)
 
 
 def machine() -> str:
