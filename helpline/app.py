@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from helpline import __version__
 from helpline.accounts.api import router as accounts_router
 from helpline.channels.web.api import router as widget_router
+from helpline.channels.web.poll import router as widget_poll_router
 from helpline.channels.web.site import VisitorTokens
 from helpline.channels.web.socket import widget_socket
 from helpline.contacts.api import router as contacts_router
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
     app = FastAPI(title="Helpline", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    for router in (accounts_router, conversations_router, contacts_router, widget_router):
+    for router in (accounts_router, conversations_router, contacts_router, widget_router, widget_poll_router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -12,6 +12,8 @@
  * - maps the server's close codes to actions (4001/4002 → onAuthError, 4003 → stop, 4029 → 60 s).
  */
 
+import type { SocketLike } from './polling';
+
 export type Frame = { type: string; [field: string]: any };
 export type OutboxFrame = Frame & { client_id: string };
 /** connecting: socket opening or waiting for `welcome`; open: `welcome` received; offline: closed. */
@@ -38,6 +40,12 @@ export interface RealtimeOptions {
   outbox?: OutboxFrame[];
   /** Called with the whole outbox whenever it changes, so the caller can persist it. */
   onOutbox?(frames: OutboxFrame[]): void;
+  /**
+   * A transport for networks that block WebSockets (shared/polling.ts). Used after two
+   * opens in a row failed to reach `welcome`, then every other attempt, so the client keeps
+   * trying the WebSocket too and returns to it when it works again.
+   */
+  fallback?(): SocketLike;
 }
 
 export interface RealtimeClient {
@@ -83,7 +91,8 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
   type Entry = { frame: OutboxFrame; sent: boolean };
   const entries: Entry[] = (options.outbox || []).map((frame) => ({ frame, sent: false }));
 
-  let socket: WebSocket | null = null;
+  let socket: SocketLike | null = null;
+  let failedOpens = 0; // consecutive connections that never got `welcome`
   let state: ConnState = 'offline';
   let welcomed = false;
   let stopped = false;
@@ -150,7 +159,8 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     welcomed = false;
     pingedAt = Date.now();
     setState('connecting');
-    const ws = (socket = new WebSocket(url));
+    const useFallback = options.fallback && failedOpens >= 2 && failedOpens % 2 === 0;
+    const ws: SocketLike = (socket = useFallback ? options.fallback!() : (new WebSocket(url) as unknown as SocketLike));
     openedAt = 0;
     heardAt = tickAt = Date.now();
     ws.onopen = () => {
@@ -168,6 +178,7 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
       let sent: OutboxFrame | undefined;
       if (frame.type === 'welcome') {
         welcomed = true;
+        failedOpens = 0;
         attempt = 0;
         holdUntil = 0;
         for (const entry of entries) entry.sent = false; // the server dedups by client_id
@@ -212,8 +223,9 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     closed(ws, 0, 'dead');
   }
 
-  function closed(ws: WebSocket, code: number, reason: string) {
+  function closed(ws: SocketLike, code: number, reason: string) {
     if (ws !== socket) return; // a socket we already replaced or killed
+    if (!welcomed) failedOpens++;
     ws.onopen = ws.onmessage = ws.onclose = null;
     socket = null;
     welcomed = false;

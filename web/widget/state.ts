@@ -3,6 +3,7 @@
  * (REST), the realtime connection, the history, the outbox, typing and read marks. The Preact
  * view in chat.tsx renders `WidgetChat` and calls its methods; `onChange` tells it to re-render.
  */
+import { pollingSocket } from '../shared/polling';
 import { backoffDelay, connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
 import { pickLang, strings, type Lang, type Strings } from './i18n';
 import { siteStorage, type SiteStorage } from './storage';
@@ -121,6 +122,7 @@ export class WidgetChat {
     const wsUrl = this.options.origin.replace(/^http/, 'ws') + '/ws/widget';
     this.rt = connect(wsUrl, {
       hello: () => ({ type: 'hello', token: this.token, cursors: this.cursors(), page: currentPage() }),
+      fallback: () => pollingSocket(this.options.origin + '/api/widget/v1'),
       onFrame: (frame, sent) => this.receive(frame, sent),
       onState: (state) => {
         if (this.status !== 'stopped') this.status = state;

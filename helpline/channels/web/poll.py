@@ -1,0 +1,107 @@
+"""The widget over plain HTTP, for networks that block WebSockets (docs/protocol.md,
+"Fallback"). The same frames as `/ws/widget`, handled by the same `WidgetConnection`:
+
+- `POST /api/widget/v1/poll` is a `hello` over HTTP: it answers `welcome` and every missed
+  message, or waits up to `wait` seconds for news when there is none;
+- `POST /api/widget/v1/frames` takes client frames and answers what the socket would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from helpline.channels.web.site import Site
+from helpline.channels.web.socket import WidgetConnection, _authenticate, _cursors
+from helpline.core.errors import BadRequest, HelplineError, InvalidField
+from helpline.core.http import ServicesDep
+from helpline.core.realtime import dumps, error_frame
+from helpline.visitors.actions import clean_page, visitor_seen
+
+router = APIRouter(prefix="/api/widget/v1")
+
+MAX_WAIT_SECONDS = 25
+MAX_FRAMES = 20
+
+
+class Collector:
+    """Stands in for a WebSocket connection: keeps the frames the endpoint sends."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+        self.news = asyncio.Event()
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.send_text(dumps(frame))
+
+    def send_text(self, text: str) -> None:
+        self.frames.append(text)
+        self.news.set()
+
+    def response(self) -> Response:
+        return Response('{"frames":[' + ",".join(self.frames) + "]}", media_type="application/json")
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest() from None
+    if not isinstance(body, dict):
+        raise BadRequest()
+    return body
+
+
+@router.post("/poll")
+async def poll(request: Request, services: ServicesDep) -> Response:
+    hello = await _body(request)
+    wait = hello.get("wait", 0)
+    if not isinstance(wait, int | float) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise InvalidField(f"wait must be 0-{MAX_WAIT_SECONDS} seconds.", field="wait")
+    inbox, visitor = await _authenticate(services, hello)
+    cursors = _cursors(hello.get("cursors"))
+    try:
+        page = clean_page(hello.get("page"))
+    except InvalidField:
+        page = None  # as over the socket: an odd page never refuses the chat
+    if page is not None:
+        async with services.db.transaction() as session:
+            await visitor_seen(session, visitor_id=visitor.id, page=page)
+    collector = Collector()
+    widget = WidgetConnection(services, collector, Site.of(inbox), visitor)  # type: ignore[arg-type]
+    await services.hub.add_widget(widget)  # before reading the backlog, as the socket does
+    try:
+        await widget.welcome(cursors)
+        if len(collector.frames) == 1 and wait > 0:  # only `welcome`: nothing new yet
+            collector.news.clear()
+            try:
+                await asyncio.wait_for(collector.news.wait(), wait)
+            except TimeoutError:
+                pass
+    finally:
+        services.hub.remove_widget(widget)
+    return collector.response()
+
+
+@router.post("/frames")
+async def frames(request: Request, services: ServicesDep) -> Response:
+    body = await _body(request)
+    batch = body.get("frames")
+    if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_FRAMES:
+        raise InvalidField(f"frames must be a list of 1-{MAX_FRAMES} frames.", field="frames")
+    inbox, visitor = await _authenticate(services, body)
+    collector = Collector()
+    widget = WidgetConnection(services, collector, Site.of(inbox), visitor)  # type: ignore[arg-type]
+    for frame in batch:
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            collector.send({"type": "error", "code": "malformed_request", "message": "A frame must be a JSON object with a type."})
+            continue
+        try:
+            await widget.handle(frame)
+        except HelplineError as error:
+            collector.send(error_frame(error, frame))
+    return collector.response()
