@@ -151,11 +151,14 @@ async def head_event_id(services: ServicesDep, account_id: int) -> int:
 async def poll_events(
     context: CurrentAgent,
     services: ServicesDep,
-    after: int = Query(..., ge=0),
+    after: int | None = Query(None, ge=0),
     wait: float = Query(0, ge=0, le=25),
 ) -> dict:
-    """Long-poll fallback for networks that block WebSockets; same frames as /ws/console."""
+    """Long-poll fallback for networks that block WebSockets; same frames as /ws/console.
+    Without `after` it answers at once with the newest event id (where to start from)."""
     account_id = context.agent.account_id
+    if after is None:
+        return {"events": [], "last_event_id": await head_event_id(services, account_id)}
     records = await events_after(services, account_id, after, MAX_REPLAY)
     if not records and wait > 0:
         await services.hub.wait_for_news(account_id, wait)

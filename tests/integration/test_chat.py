@@ -219,3 +219,11 @@ async def test_ping_is_answered_with_pong(visitor: Visitor) -> None:
     widget = await visitor.socket()
     await widget.send({"type": "ping"})
     assert (await widget.next())["type"] == "pong"
+
+
+async def test_long_poll_without_a_cursor_tells_where_to_start(agent: Agent, visitor: Visitor) -> None:
+    widget = await visitor.socket()
+    await send_and_ack(widget, "hello")
+    head = (await agent.get("/api/v1/events")).json()
+    assert head["events"] == [] and head["last_event_id"] > 0
+    assert (await agent.get("/api/v1/events", after=head["last_event_id"])).json()["events"] == []

@@ -33,9 +33,9 @@ function csrfFromCookie(): string {
   return match ? decodeURIComponent(match[1]) : '';
 }
 
-export async function api<T = any>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T = any>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin', signal };
   if (method !== 'GET') {
     headers['Content-Type'] = 'application/json';
     headers['X-CSRF-Token'] = csrfToken || csrfFromCookie();

@@ -9,6 +9,7 @@
  * one, the events received since the request started are applied again (`withReplay`), and a
  * conversation never goes back to an older `updated_at` / `last_seq`.
  */
+import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
 import { NewConversationAlerts, primeOnFirstClick } from './alerts';
 import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './api';
@@ -320,6 +321,7 @@ export class Store {
     const generation = this.generation;
     this.rt = connect(url, {
       hello: () => ({ type: 'hello', last_event_id: this.lastEventId }),
+      fallback: consolePollingSocket,
       outbox: restored,
       onOutbox: (frames) => this.storedOutbox?.save(frames),
       onState: (state) => {
