@@ -70,6 +70,7 @@ const WELCOME_MS = 20_000; // the server closes at 10 s without hello; we give u
 const STABLE_MS = 30_000;
 const TICK_MS = 5_000;
 const FLOOD_MS = 60_000;
+const PROBE_MS = 60_000; // on the HTTP fallback, how often to see whether WebSockets work again
 
 /** Back-off before reconnect attempt `attempt` (0-based), in ms: min(30, 0.5·2^n)·U(0.5, 1.5) s. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
@@ -93,6 +94,8 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
 
   let socket: SocketLike | null = null;
   let failedOpens = 0; // consecutive connections that never got `welcome`
+  let onFallback = false;
+  let probeTimer: ReturnType<typeof setTimeout> | undefined;
   let state: ConnState = 'offline';
   let welcomed = false;
   let stopped = false;
@@ -159,8 +162,8 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     welcomed = false;
     pingedAt = Date.now();
     setState('connecting');
-    const useFallback = options.fallback && failedOpens >= 2 && failedOpens % 2 === 0;
-    const ws: SocketLike = (socket = useFallback ? options.fallback!() : (new WebSocket(url) as unknown as SocketLike));
+    onFallback = Boolean(options.fallback && failedOpens >= 2 && failedOpens % 2 === 0);
+    const ws: SocketLike = (socket = onFallback ? options.fallback!() : (new WebSocket(url) as unknown as SocketLike));
     openedAt = 0;
     heardAt = tickAt = Date.now();
     ws.onopen = () => {
@@ -180,6 +183,7 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
         welcomed = true;
         failedOpens = 0;
         attempt = 0;
+        if (onFallback) probeLater();
         holdUntil = 0;
         for (const entry of entries) entry.sent = false; // the server dedups by client_id
         setState('open');
@@ -251,6 +255,25 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     }
   }
 
+  /**
+   * On the HTTP fallback, try a real WebSocket now and then: the fallback may have been
+   * chosen only because the server was down, not because the network blocks WebSockets.
+   * When a probe opens, reconnect (over the WebSocket, as `failedOpens` is 0 again).
+   */
+  function probeLater() {
+    clearTimeout(probeTimer);
+    probeTimer = setTimeout(() => {
+      if (stopped || !onFallback || !welcomed) return;
+      const probe = new WebSocket(url);
+      probe.onopen = () => {
+        probe.onclose = null;
+        probe.close(1000);
+        if (!stopped && onFallback) client.reconnect();
+      };
+      probe.onclose = () => probeLater();
+    }, PROBE_MS);
+  }
+
   function schedule(delay: number) {
     clearTimeout(retryTimer);
     // reconnect() may have opened a socket meanwhile (e.g. during onAuthError): keep that one.
@@ -289,6 +312,7 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     reconnect() {
       if (stopped) return;
       attempt = 0;
+      clearTimeout(probeTimer);
       const ws = socket;
       if (ws) {
         ws.onopen = ws.onmessage = ws.onclose = null;
@@ -299,6 +323,7 @@ export function connect(url: string, options: RealtimeOptions): RealtimeClient {
     close() {
       stopped = true;
       clearTimeout(retryTimer);
+      clearTimeout(probeTimer);
       if (typeof removeEventListener === 'function') removeEventListener('online', online);
       const ws = socket;
       if (ws) {
