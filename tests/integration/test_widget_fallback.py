@@ -61,3 +61,12 @@ async def test_fallback_bad_input(visitor: Visitor, agent: Agent) -> None:
     bad = await post(visitor, "frames", {"frames": [["x"], {"type": "message.send", "client_id": new_client_id(), "body": ""}, {"type": "dance"}]})
     assert [f["code"] for f in bad.json()["frames"]] == ["malformed_request", "empty_message", "unknown_frame_type"]
     assert (await agent.get("/api/v1/conversations", view="all", status="all")).json()["conversations"] == []
+
+
+async def test_typing_over_http_names_the_open_conversation(agent: Agent, visitor: Visitor) -> None:
+    sent = await post(visitor, "frames", {"frames": [{"type": "message.send", "client_id": new_client_id(), "body": "hi"}]})
+    conversation_id = sent.json()["frames"][0]["conversation_id"]
+    console = await agent.socket()
+    await post(visitor, "frames", {"frames": [{"type": "typing", "active": True}]})
+    typing = await console.wait_for(lambda f: f["type"] == "typing")
+    assert typing["conversation_id"] == conversation_id and typing["active"] is True

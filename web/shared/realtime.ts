@@ -70,7 +70,7 @@ const WELCOME_MS = 20_000; // the server closes at 10 s without hello; we give u
 const STABLE_MS = 30_000;
 const TICK_MS = 5_000;
 const FLOOD_MS = 60_000;
-const PROBE_MS = 60_000; // on the HTTP fallback, how often to see whether WebSockets work again
+const PROBE_MS = 30_000; // on the HTTP fallback, how often to see whether WebSockets work again
 
 /** Back-off before reconnect attempt `attempt` (0-based), in ms: min(30, 0.5·2^n)·U(0.5, 1.5) s. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {

@@ -96,6 +96,8 @@ async def frames(request: Request, services: ServicesDep) -> Response:
     inbox, visitor = await _authenticate(services, body)
     collector = Collector()
     widget = WidgetConnection(services, collector, Site.of(inbox), visitor)  # type: ignore[arg-type]
+    if any(isinstance(frame, dict) and frame.get("type") == "typing" for frame in batch):
+        await widget.find_open_conversation()  # a socket knows it from `welcome`; a request must ask
     for frame in batch:
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             collector.send({"type": "error", "code": "malformed_request", "message": "A frame must be a JSON object with a type."})

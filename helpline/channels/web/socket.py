@@ -129,6 +129,20 @@ class WidgetConnection:
         for conversation_id, seq, text in held:
             self.on_widget_frame(conversation_id, seq, text)
 
+    async def find_open_conversation(self) -> None:
+        """Learn the visitor's open conversation (for typing) without a full `welcome`."""
+        async with self.services.db.read() as session:
+            self.open_conversation_id = await session.scalar(
+                select(Conversation.id)
+                .where(
+                    Conversation.contact_id == self.contact_id,
+                    Conversation.inbox_id == self.inbox.id,
+                    Conversation.status == Status.open,
+                )
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+
     @staticmethod
     def _public(message: dict[str, Any]) -> dict[str, Any]:
         if message["author"]["type"] != "contact":
