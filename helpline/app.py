@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import text, update
+from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -30,7 +30,7 @@ from helpline.core.http import install_error_handlers
 from helpline.core.hub import Hub
 from helpline.core.runtime import Services
 from helpline.settings import Settings
-from helpline.visitors.models import Visitor
+from helpline.visitors.actions import mark_everyone_offline
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
             # One node owns an embedded database: whoever was online before a restart is not
             # connected now. (On PostgreSQL other nodes may still hold connections.)
             async with services.db.transaction() as session:
-                await session.execute(update(Visitor).where(Visitor.online.is_(True)).values(online=False))
+                await mark_everyone_offline(session)
         # Everything made so far (modules, routes, the ORM's registry) lives as long as the
         # process: freezing it keeps the collector from re-scanning it on every full
         # collection. Full collections over thousands of connections took 35-130 ms and were

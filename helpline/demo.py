@@ -10,8 +10,8 @@ from helpline.accounts.actions import create_account, create_agent
 from helpline.accounts.models import Role
 from helpline.accounts.passwords import hash_password
 from helpline.core.audit import SYSTEM
-from helpline.core.clock import utcnow
 from helpline.core.db import Database
+from helpline.conversations.actions import create_inbox
 from helpline.conversations.models import Channel, Inbox
 
 DEMO_SITE_KEY = "demo"
@@ -42,19 +42,17 @@ async def seed_demo(db: Database) -> bool:
                 session, actor=SYSTEM, account_id=account.id, name=name, email=email,
                 password_hash=password_hash, role=role,
             )
-        session.add(
-            Inbox(
-                account_id=account.id,
-                channel=Channel.web,
-                name="Demo shop website",
-                site_key=DEMO_SITE_KEY,
-                settings={
-                    "title": "Demo shop",
-                    "greeting": "Здравствуйте! Напишите нам — ответим за пару минут. / Hi! Write to us, we answer in minutes.",
-                },
-                is_active=True,
-                created_at=utcnow(),
-            )
+        await create_inbox(
+            session,
+            actor=SYSTEM,
+            account_id=account.id,
+            channel=Channel.web,
+            name="Demo shop website",
+            site_key=DEMO_SITE_KEY,
+            settings={
+                "title": "Demo shop",
+                "greeting": "Здравствуйте! Напишите нам — ответим за пару минут. / Hi! Write to us, we answer in minutes.",
+            },
         )
     return True
 

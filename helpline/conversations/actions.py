@@ -23,6 +23,7 @@ from helpline.core.events import queue_event
 from helpline.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from helpline.conversations.models import (
     AuthorType,
+    Channel,
     Conversation,
     Inbox,
     Message,
@@ -116,6 +117,35 @@ async def conversation_snapshot(
     assignee = await session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
     assert inbox is not None and contact is not None
     return conversation_out(conversation, inbox=inbox, contact=contact, assignee=assignee)
+
+
+async def create_inbox(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    account_id: int,
+    channel: str,
+    name: str,
+    site_key: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Inbox:
+    """A new entry point of the account (a website widget needs its `site_key`)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidField("Name is required.", field="name")
+    if channel == Channel.web and not site_key:
+        raise InvalidField("A website needs a site key.", field="site_key")
+    inbox = Inbox(
+        account_id=account_id, channel=channel, name=name, site_key=site_key,
+        settings=settings or {}, is_active=True, created_at=utcnow(),
+    )
+    session.add(inbox)
+    await session.flush()
+    record_change(
+        session, account_id=account_id, actor=actor, entity_type="inbox", entity_id=inbox.id,
+        field="created", old=None, new=f"{channel}: {name}",
+    )
+    return inbox
 
 
 async def _next_conversation_number(session: AsyncSession, account_id: int) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.contacts.actions import create_contact
@@ -147,3 +147,9 @@ async def visitor_seen(
     if after != before:
         _announce(session, visitor)
     return visitor
+
+
+async def mark_everyone_offline(session: AsyncSession) -> None:
+    """At start-up of the only node (SQLite): nobody is connected to a process just started.
+    Not announced: no client is connected yet either."""
+    await session.execute(update(Visitor).where(Visitor.online.is_(True)).values(online=False))

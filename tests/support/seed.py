@@ -9,9 +9,8 @@ from typing import Any
 from helpline.accounts.actions import create_account, create_agent
 from helpline.accounts.passwords import hash_password_sync
 from helpline.core.audit import SYSTEM
-from helpline.core.clock import utcnow
 from helpline.core.db import Database
-from helpline.conversations.models import Inbox
+from helpline.conversations.actions import create_inbox
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password_sync(PASSWORD)  # hashing is slow on purpose; do it once
@@ -47,12 +46,10 @@ async def make_tenant(database_url: str, *, site_settings: dict[str, Any] | None
             admin = await agent("admin", "admin")
             supervisor = await agent("supervisor", "supervisor")
             agent_emails = [await agent(f"agent{i}", "agent") for i in range(1, agents + 1)]
-            inbox = Inbox(
-                account_id=account.id, channel="web", name=f"Site {tag}", site_key=f"site-{tag}",
-                settings=site_settings or {}, is_active=True, created_at=utcnow(),
+            inbox = await create_inbox(
+                session, actor=SYSTEM, account_id=account.id, channel="web", name=f"Site {tag}",
+                site_key=f"site-{tag}", settings=site_settings,
             )
-            session.add(inbox)
-            await session.flush()
             return Tenant(account.id, inbox.id, inbox.site_key or "", admin, agent_emails, supervisor)
     finally:
         await db.dispose()
