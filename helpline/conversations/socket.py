@@ -17,11 +17,9 @@ from helpline.accounts.auth import AgentContext, authenticate
 from helpline.core.errors import InvalidField, NotAuthenticated, UnknownFrameType
 from helpline.core.events import event_frame
 from helpline.core.realtime import (
-    HEARTBEAT_SECONDS,
-    HELLO_TIMEOUT_SECONDS,
     Connection,
     client_id_of,
-    receive_frame,
+    receive_hello,
     serve_frames,
 )
 from helpline.core.runtime import Services
@@ -181,15 +179,8 @@ async def console_socket(ws: WebSocket) -> None:
             conn.send({"type": "error", "code": "not_authenticated", "message": "Log in first."})
             await conn.close(4001, "not_authenticated")
             return
-        frame = await receive_frame(ws, HELLO_TIMEOUT_SECONDS)
+        frame = await receive_hello(ws, conn)
         if frame is None:
-            return
-        if frame == "timeout":
-            await conn.close(4008, "hello_timeout")
-            return
-        if not isinstance(frame, dict) or frame.get("type") != "hello":
-            conn.send({"type": "error", "code": "hello_required", "message": "Send hello first."})
-            await conn.close(4000, "hello_required")
             return
         last_event_id = frame.get("last_event_id")
         if last_event_id is not None and (not isinstance(last_event_id, int) or last_event_id < 0):
@@ -205,6 +196,3 @@ async def console_socket(ws: WebSocket) -> None:
         if console is not None:
             services.hub.remove_agent(console)
         await conn.stop()
-
-
-__all__ = ["console_socket", "HEARTBEAT_SECONDS"]

@@ -132,6 +132,22 @@ def client_id_of(frame: dict[str, Any]) -> str:
     return value
 
 
+async def receive_hello(ws: WebSocket, conn: Connection) -> dict[str, Any] | None:
+    """The first frame, which must be `hello` within HELLO_TIMEOUT_SECONDS; otherwise the
+    connection is closed (4008 / 4000, docs/protocol.md) and None returned."""
+    frame = await receive_frame(ws, HELLO_TIMEOUT_SECONDS)
+    if frame is None:
+        return None
+    if frame == "timeout":
+        await conn.close(4008, "hello_timeout")
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "hello":
+        conn.send({"type": "error", "code": "hello_required", "message": "Send hello first."})
+        await conn.close(4000, "hello_required")
+        return None
+    return frame
+
+
 def error_frame(error: HelplineError, frame: dict[str, Any] | None = None) -> dict[str, Any]:
     """An `error` frame for `error`, answering `frame` (its client_id) when there is one."""
     out: dict[str, Any] = {"type": "error", **error.to_dict()}

@@ -22,10 +22,9 @@ from helpline.core.audit import Actor
 from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited, UnknownFrameType
 from helpline.core.realtime import (
     HEARTBEAT_SECONDS,
-    HELLO_TIMEOUT_SECONDS,
     Connection,
     client_id_of,
-    receive_frame,
+    receive_hello,
     serve_frames,
 )
 from helpline.core.runtime import Services
@@ -314,15 +313,8 @@ async def widget_socket(ws: WebSocket) -> None:
     conn.start()
     widget: WidgetConnection | None = None
     try:
-        frame = await receive_frame(ws, HELLO_TIMEOUT_SECONDS)
+        frame = await receive_hello(ws, conn)
         if frame is None:
-            return
-        if frame == "timeout":
-            await conn.close(4008, "hello_timeout")
-            return
-        if not isinstance(frame, dict) or frame.get("type") != "hello":
-            conn.send({"type": "error", "code": "hello_required", "message": "Send hello first."})
-            await conn.close(4000, "hello_required")
             return
         try:
             inbox, visitor = await _authenticate(services, frame)
