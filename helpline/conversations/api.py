@@ -13,7 +13,8 @@ from helpline.core.events import EventRecord, event_frame
 from helpline.core.http import ServicesDep
 from helpline.conversations import actions, queries
 from helpline.conversations.models import Status
-from helpline.conversations.schemas import AssignIn, ReadIn, SendMessageIn, message_out
+from helpline.conversations.schemas import AssignIn, ReadIn, SendMessageIn, TypingIn, message_out
+from helpline.conversations.typing import signal_agent_typing
 from helpline.visitors.queries import visitor_of_contact
 from helpline.visitors.schemas import visitor_out
 
@@ -121,6 +122,21 @@ async def read(conversation_id: int, body: ReadIn, context: CurrentAgent, servic
         conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
         await actions.mark_read(session, actor=context.agent, conversation=conversation, seq=body.seq)
     return await _summary_after(services, context, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/typing", status_code=204)
+async def typing(conversation_id: int, body: TypingIn, context: CurrentAgent, services: ServicesDep) -> Response:
+    """Typing over HTTP, for the console's fallback; the socket sends a `typing` frame."""
+    async with services.db.read() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id)
+    await signal_agent_typing(
+        services.hub,
+        agent=context.agent,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+        active=body.active,
+    )
+    return Response(status_code=204)
 
 
 async def events_after(services: ServicesDep, account_id: int, after: int, limit: int) -> list[EventRecord]:

@@ -143,5 +143,9 @@ class AssignIn(BaseModel):
     agent_id: int | None
 
 
+class TypingIn(BaseModel):
+    active: bool = Field(strict=True)  # "yes" is not a boolean, as over the socket
+
+
 class ReadIn(BaseModel):
     seq: int = Field(ge=0)

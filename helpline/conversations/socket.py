@@ -26,6 +26,7 @@ from helpline.core.runtime import Services
 from helpline.conversations import actions, queries
 from helpline.conversations.api import MAX_REPLAY, events_after, head_event_id
 from helpline.conversations.schemas import message_out
+from helpline.conversations.typing import signal_agent_typing
 
 
 def same_origin(ws: WebSocket) -> bool:
@@ -151,15 +152,12 @@ class ConsoleConnection:
             async with self.services.db.read() as session:
                 conversation = await queries.get_conversation_for(session, self.agent, conversation_id)
             self._contact_of[conversation_id] = conversation.contact_id
-        await self.services.hub.signal(
-            {
-                "kind": "typing",
-                "account_id": self.account_id,
-                "contact_id": self._contact_of[conversation_id],
-                "conversation_id": conversation_id,
-                "author": {"type": "agent", "id": self.agent.id, "name": self.agent.name},
-                "active": active,
-            }
+        await signal_agent_typing(
+            self.services.hub,
+            agent=self.agent,
+            conversation_id=conversation_id,
+            contact_id=self._contact_of[conversation_id],
+            active=active,
         )
 
 

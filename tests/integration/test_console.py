@@ -247,3 +247,18 @@ async def test_console_page_is_served_with_a_strict_content_security_policy(serv
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     assert widget.status_code == 200 and widget.headers["content-type"].startswith("text/javascript")
     assert widget.headers["access-control-allow-origin"] == "*"  # embeddable on any site
+
+
+async def test_typing_over_http_reaches_the_widget(server: Server, agent: Agent, visitor: Visitor) -> None:
+    widget = await visitor.socket()
+    ack = await send_and_ack(widget, "anyone?")
+    response = await agent.post(f"/api/v1/conversations/{ack['conversation_id']}/typing", {"active": True})
+    assert response.status_code == 204
+    typing = await widget.wait_for(lambda f: f["type"] == "typing")
+    assert typing["active"] is True and typing["author"] == {"type": "agent", "name": agent.me["name"]}
+    bad = await agent.post(f"/api/v1/conversations/{ack['conversation_id']}/typing", {"active": "yes"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "active"
+    other = await make_tenant(server.database_url)
+    stranger = await Agent.login(server.url, other.agents[0], other.password)
+    assert (await stranger.post(f"/api/v1/conversations/{ack['conversation_id']}/typing", {"active": True})).status_code == 404
+    await stranger.close()

@@ -1,8 +1,8 @@
 /**
  * The console over plain HTTP, for networks that block WebSockets (docs/protocol.md,
  * "Fallback"): a stand-in for the socket that realtime.ts switches to. Events come from the
- * long-poll `GET /api/v1/events`, replies go to `POST .../messages`; typing does not travel
- * over HTTP. Answers are shaped as the socket's frames, so the store cannot tell the
+ * long-poll `GET /api/v1/events`, replies go to `POST .../messages`, typing to
+ * `POST .../typing`; the agent does not see the customer typing while on it. Answers are shaped as the socket's frames, so the store cannot tell the
  * difference.
  */
 import type { SocketLike } from '../shared/polling';
@@ -68,8 +68,10 @@ export function consolePollingSocket(): SocketLike {
           }
         }
       });
+    } else if (frame.type === 'typing') {
+      // A courtesy, not data: a lost one is not retried, and a failure never ends the connection.
+      post(`/api/v1/conversations/${frame.conversation_id}/typing`, { active: frame.active }).catch(() => {});
     }
-    // `typing` is not carried over HTTP: it is a courtesy, not data.
   }
 
   return sock;
