@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from typing import Any
+
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +33,9 @@ class Account(Base):
     # Conversations are numbered per account (#1, #2 ...); the counter lives here and is
     # incremented under the row lock of the transaction that opens a conversation.
     last_conversation_number: Mapped[int] = mapped_column(default=0)
+    # Per-account settings (SMTP, file limits, auto-away ...), validated by
+    # `helpline.accounts.settings.AccountSettings`.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
 
 
@@ -45,8 +50,11 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.agent)
     status: Mapped[str] = mapped_column(String(16), default=AgentStatus.offline)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The most conversations the agent should carry at once (assignment respects it).
     capacity: Mapped[int] = mapped_column(default=5)
+    status_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Refreshed while a console is connected; an agent unseen for a while is set offline.
     last_seen_at: Mapped[datetime | None]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.base import Base
@@ -33,3 +33,24 @@ class ContactIdentity(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "web" (visitor id), later "email", "telegram" ...
     value: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime]
+
+
+class Ban(Base):
+    """A ban of a web visitor, an IP address or network, or a contact identity.
+
+    Kept after it is lifted or expires, as the history of who was banned and why.
+    """
+
+    __tablename__ = "bans"
+    __table_args__ = (Index("ix_bans_lookup", "account_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # visitor | ip | email | phone | (messenger ids)
+    value: Mapped[str] = mapped_column(String(254))  # normalised: an IP network is "a.b.c.0/24"
+    reason: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None]  # None: forever
+    lifted_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -28,6 +28,12 @@ class AuthorType(StrEnum):
     system = "system"
 
 
+class ConversationType(StrEnum):
+    chat = "chat"  # started while agents were available
+    offline = "offline"  # left through the offline form; answered later, by e-mail too
+    callback = "callback"  # "call me back": a phone number and a preferred time
+
+
 class MessageKind(StrEnum):
     text = "text"  # seen by the customer
     note = "note"  # internal: agents only, never leaves Helpline
@@ -64,6 +70,7 @@ class Conversation(Base):
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     status: Mapped[str] = mapped_column(String(16), default=Status.open)
+    type: Mapped[str] = mapped_column(String(16), default=ConversationType.chat)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     last_seq: Mapped[int] = mapped_column(default=0)
     # Customer messages since an agent last read or answered the conversation.
@@ -76,6 +83,7 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    transfer_count: Mapped[int] = mapped_column(default=0)
     # Where the customer was when the conversation started: page, referrer, device, country.
     context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime]
@@ -101,4 +109,25 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(16), default=MessageKind.text)
     body: Mapped[str] = mapped_column(Text)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    # Files sent with the message: [{id, name, size, content_type}] (rows in `attachments`).
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    """An uploaded file. Stored on disk under `storage_name` (random); never served inline
+    unless it is a raster image."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    uploader_type: Mapped[str] = mapped_column(String(16))  # contact | agent
+    uploader_id: Mapped[int]
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int | None] = mapped_column(BigId)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
     created_at: Mapped[datetime]

@@ -7,10 +7,12 @@ imports while Alembic still sees the whole schema.
 from __future__ import annotations
 
 import helpline.accounts.models
+import helpline.canned.models
 import helpline.contacts.models
 import helpline.conversations.models
 import helpline.core.audit
 import helpline.core.events
+import helpline.core.jobs
 import helpline.visitors.models  # noqa: F401
 from helpline.core.base import Base
 

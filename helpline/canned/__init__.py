@@ -1,0 +1,1 @@
+"""Canned responses: saved replies, personal or shared, with placeholders."""
