@@ -17,17 +17,24 @@ from starlette.websockets import WebSocket
 
 from helpline import __version__
 from helpline.accounts.api import router as accounts_router
+from helpline.channels.email.api import router as email_router
+from helpline.accounts.presence import Presence
+from helpline.canned.api import router as canned_router
+from helpline.channels.web import mail as web_mail
 from helpline.channels.web.api import router as widget_router
 from helpline.channels.web.poll import router as widget_poll_router
 from helpline.channels.web.site import VisitorTokens
 from helpline.channels.web.socket import widget_socket
 from helpline.contacts.api import router as contacts_router
+from helpline.contacts.bans import BanList
+from helpline.contacts.bans_api import router as bans_router
 from helpline.conversations.api import router as conversations_router
 from helpline.conversations.socket import console_socket
 from helpline.core.bus import create_bus
 from helpline.core.db import Database
 from helpline.core.http import install_error_handlers
 from helpline.core.hub import Hub
+from helpline.core.jobs import JobRunner
 from helpline.core.runtime import Services
 from helpline.settings import Settings
 from helpline.visitors.actions import mark_everyone_offline
@@ -107,7 +114,11 @@ def build_services(settings: Settings) -> Services:
     hub = Hub(db, bus)
     db.after_commit = hub.ring
     tokens = VisitorTokens(settings.signing_key, settings.visitor_token_days)
-    return Services(settings=settings, db=db, bus=bus, hub=hub, tokens=tokens)
+    web_mail.configure(settings.offline_email_delay)
+    presence = Presence(db, settings.presence_timeout)
+    bans = BanList(db)
+    hub.signal_listeners.append(bans.on_signal)
+    return Services(settings=settings, db=db, bus=bus, hub=hub, tokens=tokens, presence=presence, bans=bans)
 
 
 def create_app(settings: Settings | None = None) -> WebSocketShortcut:
@@ -123,6 +134,9 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
             # connected now. (On PostgreSQL other nodes may still hold connections.)
             async with services.db.transaction() as session:
                 await mark_everyone_offline(session)
+        services.jobs = JobRunner(services)
+        services.jobs.start()
+        services.presence.start()
         # Everything made so far (modules, routes, the ORM's registry) lives as long as the
         # process: freezing it keeps the collector from re-scanning it on every full
         # collection. Full collections over thousands of connections took 35-130 ms and were
@@ -134,13 +148,24 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         try:
             yield
         finally:
+            await services.jobs.stop()  # before the database goes: unfinished jobs are handed back
+            await services.presence.stop()
             await services.bus.stop()
             await services.db.dispose()
 
     app = FastAPI(title="Helpline", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    for router in (accounts_router, conversations_router, contacts_router, widget_router, widget_poll_router):
+    for router in (
+        accounts_router,
+        email_router,
+        conversations_router,
+        contacts_router,
+        bans_router,
+        canned_router,
+        widget_router,
+        widget_poll_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
     log_level: str = "info"
+    presence_timeout: float = Field(
+        60, ge=1, description="Seconds without a connected console before an agent is offline."
+    )
+    offline_email_delay: float = Field(
+        60, ge=0, description="Seconds an answer waits to be read in the widget before it is e-mailed."
+    )
 
     @field_validator("sqlite_synchronous")
     @classmethod

@@ -117,3 +117,25 @@ async def start_session(
 
 async def end_session(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_digest(token)))
+
+
+async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, changes: dict[str, object]) -> None:
+    """An admin renames an agent, changes the role or the capacity (each change audited)."""
+    if actor.role != Role.admin:
+        raise Forbidden()
+    if agent.id == actor.id and changes.get("role") not in (None, Role.admin):
+        raise InvalidField("You cannot take away your own admin role.", field="role")
+    changed = False
+    for field in ("name", "role", "capacity"):
+        new = changes.get(field)
+        if new is None or getattr(agent, field) == new:
+            continue
+        record_change(
+            session, account_id=agent.account_id, actor=Actor("agent", actor.id, actor.name),
+            entity_type="agent", entity_id=agent.id, field=field, old=getattr(agent, field), new=new,
+        )
+        setattr(agent, field, " ".join(new.split()) if isinstance(new, str) else new)
+        changed = True
+    if changed:
+        await session.flush()
+        queue_event(session, agent.account_id, AgentUpdated(agent=agent_out(agent)), audience="agents")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from helpline.accounts import actions
+from helpline.accounts import actions, presence
 from helpline.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentAdmin, CurrentAgent
-from helpline.accounts.models import Account, Agent
+from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus
 from helpline.accounts.passwords import hash_password, verify_password
-from helpline.accounts.schemas import AgentIn, LoginIn, account_out, agent_out
+from helpline.accounts.schemas import AgentIn, AgentPatchIn, LoginIn, StatusIn, account_out, agent_out
+from helpline.accounts.settings import AccountSettings
+from helpline.conversations.models import Conversation, Status
 from helpline.core.audit import Actor
 from helpline.core.errors import InvalidCredentials, NotFound, TooManyAttempts
 from helpline.core.http import ServicesDep, client_ip
@@ -61,6 +63,13 @@ async def login(body: LoginIn, request: Request, response: Response, services: S
 async def logout(context: CurrentAgent, response: Response, services: ServicesDep) -> Response:
     async with services.db.transaction() as session:
         await actions.end_session(session, token=context.token)
+        others = await session.scalar(
+            select(func.count()).select_from(AgentSession).where(AgentSession.agent_id == context.agent.id)
+        )
+        if not others:  # the last session: nobody is at this agent's console any more
+            agent = await session.get(Agent, context.agent.id, with_for_update=True, populate_existing=True)
+            if agent is not None:
+                await presence.set_status(session, agent=agent, status=AgentStatus.offline)
     await services.hub.end_sessions(context.agent.account_id, session_id=context.session.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -73,11 +82,21 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
     async with services.db.read() as session:
         account = await session.get(Account, context.agent.account_id)
     assert account is not None
+    settings = AccountSettings.of(account.settings)
     return {
         "agent": agent_out(context.agent),
-        "account": account_out(account),
+        "account": {**account_out(account).model_dump(), "settings": {"auto_away_minutes": settings.auto_away_minutes}},
         "csrf_token": context.session.csrf_token,
     }
+
+
+@router.post("/me/status")
+async def set_my_status(body: StatusIn, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        agent = await session.get(Agent, context.agent.id, with_for_update=True, populate_existing=True)
+        assert agent is not None
+        await presence.set_status(session, agent=agent, status=AgentStatus(body.status))
+    return {"agent": agent_out(agent)}
 
 
 @router.get("/agents")
@@ -88,7 +107,27 @@ async def list_agents(context: CurrentAgent, services: ServicesDep) -> dict:
                 select(Agent).where(Agent.account_id == context.agent.account_id).order_by(Agent.id)
             )
         ).all()
-    return {"agents": [agent_out(a) for a in agents]}
+        loads = dict(
+            (
+                await session.execute(
+                    select(Conversation.assignee_id, func.count())
+                    .where(Conversation.account_id == context.agent.account_id, Conversation.status == Status.open)
+                    .where(Conversation.assignee_id.is_not(None))
+                    .group_by(Conversation.assignee_id)
+                )
+            ).tuples().all()
+        )
+    return {"agents": [{**agent_out(a).model_dump(), "load": loads.get(a.id, 0)} for a in agents]}
+
+
+@router.patch("/agents/{agent_id}")
+async def patch_agent(agent_id: int, body: AgentPatchIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        agent = await session.get(Agent, agent_id, with_for_update=True)
+        if agent is None or agent.account_id != context.agent.account_id:
+            raise NotFound("No such agent.")
+        await actions.update_agent(session, actor=context.agent, agent=agent, changes=body.model_dump())
+    return {"agent": agent_out(agent)}
 
 
 @router.post("/agents", status_code=201)

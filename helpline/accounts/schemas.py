@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from helpline.accounts.models import Account, Agent
+from helpline.core.clock import isoformat
 
 
 class AgentOut(BaseModel):
@@ -15,6 +16,8 @@ class AgentOut(BaseModel):
     email: str
     role: str
     status: str
+    status_changed_at: str | None
+    capacity: int
     is_active: bool
 
 
@@ -30,6 +33,8 @@ def agent_out(agent: Agent) -> AgentOut:
         email=agent.email,
         role=agent.role,
         status=agent.status,
+        status_changed_at=isoformat(agent.status_changed_at),
+        capacity=agent.capacity,
         is_active=agent.is_active,
     )
 
@@ -48,3 +53,13 @@ class AgentIn(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(min_length=8, max_length=1000)
     role: Literal["agent", "supervisor", "admin"] = "agent"
+
+
+class AgentPatchIn(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    role: Literal["agent", "supervisor", "admin"] | None = None
+    capacity: int | None = Field(None, ge=1, le=100)
+
+
+class StatusIn(BaseModel):
+    status: Literal["online", "away"]

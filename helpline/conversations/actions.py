@@ -7,30 +7,47 @@ trail and events, and never commit.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from helpline.accounts.models import Account, Agent, Role
+from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
 from helpline.core.base import UtcDateTime
 from helpline.core.clock import utcnow
-from helpline.core.errors import EmptyMessage, Forbidden, InvalidField, MessageTooLong, NotFound
+from helpline.core.errors import (
+    AtCapacity,
+    EmptyMessage,
+    Forbidden,
+    InvalidField,
+    MessageTooLong,
+    NotFound,
+    invalid_field_of,
+)
 from helpline.core.events import queue_event
 from helpline.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from helpline.conversations.models import (
     AuthorType,
     Channel,
     Conversation,
+    ConversationType,
     Inbox,
     Message,
     MessageKind,
     Status,
 )
 from helpline.conversations.schemas import ConversationOut, conversation_out, message_out
+
+# Channels deliver agents' answers: each hook is called in the transaction that stored an
+# agent's customer-visible message, and schedules its delivery (as durable jobs).
+ReplyHook = Callable[[AsyncSession, Any, Message], Awaitable[None]]
+reply_hooks: list[ReplyHook] = []
 
 MAX_BODY_LENGTH = 5000
 PREVIEW_LENGTH = 200
@@ -148,6 +165,36 @@ async def create_inbox(
     return inbox
 
 
+async def update_inbox(
+    session: AsyncSession, *, actor: Agent, inbox: Inbox, name: str | None, settings: dict[str, Any] | None
+) -> None:
+    """An admin renames an inbox or replaces its settings (validated for its channel)."""
+    if actor.role != Role.admin:
+        raise Forbidden()
+    audit = Actor(AuthorType.agent, actor.id, actor.name)
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidField("Name is required.", field="name")
+    if settings is not None and inbox.channel == Channel.web:
+        from helpline.channels.web.site import SiteSettings  # the channel knows its settings
+
+        try:
+            settings = SiteSettings.model_validate(settings).model_dump(mode="json")
+        except ValidationError as error:
+            raise invalid_field_of(error, "settings") from None
+    for field, new in (("name", name), ("settings", settings)):
+        old = getattr(inbox, field)
+        if new is None or new == old:
+            continue
+        record_change(
+            session, account_id=inbox.account_id, actor=audit, entity_type="inbox", entity_id=inbox.id,
+            field=field, old=old if field == "name" else None, new=new if field == "name" else "changed",
+        )
+        setattr(inbox, field, new)
+    await session.flush()
+
+
 async def _next_conversation_number(session: AsyncSession, account_id: int) -> int:
     # One statement increments and reads, under the row lock, so numbers are never reused.
     return (
@@ -161,7 +208,12 @@ async def _next_conversation_number(session: AsyncSession, account_id: int) -> i
 
 
 async def open_conversation(
-    session: AsyncSession, *, inbox: Inbox, contact: Contact, context: dict[str, Any]
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    contact: Contact,
+    context: dict[str, Any],
+    type: ConversationType = ConversationType.chat,
 ) -> Conversation:
     now = utcnow()
     conversation = Conversation(
@@ -170,6 +222,8 @@ async def open_conversation(
         inbox_id=inbox.id,
         contact_id=contact.id,
         status=Status.open,
+        type=type,
+        transfer_count=0,
         last_seq=0,
         unread_count=0,
         contact_last_read_seq=0,
@@ -236,6 +290,9 @@ async def post_message(
         session, conversation=conversation, author=author, text=text, kind=kind,
         client_id=client_id, inbox=inbox, contact=contact,
     )
+    if author.type == AuthorType.agent and kind == MessageKind.text:
+        for hook in reply_hooks:
+            await hook(session, conversation, message)
     return message, False
 
 
@@ -317,8 +374,10 @@ async def receive_visitor_message(
     client_id: str,
     context: dict[str, Any],
     require: tuple[str, ...] = (),
+    new_type: ConversationType = ConversationType.chat,
 ) -> tuple[Message, Conversation, bool]:
-    """A message from the website widget: into the visitor's open conversation, or a new one.
+    """A message from the website widget: into the visitor's open conversation, or a new one
+    (of `new_type`: offline when the site was offline).
 
     `require` names contact fields (name, email, phone) the site's pre-chat form requires:
     without them nothing is stored.
@@ -342,7 +401,9 @@ async def receive_visitor_message(
         await session.execute(_OPEN_CONVERSATION_OF, {"contact_id": contact.id, "inbox_id": inbox.id})
     ).one_or_none()
     if conversation is None:
-        conversation = await open_conversation(session, inbox=inbox, contact=contact, context=context)
+        conversation = await open_conversation(
+            session, inbox=inbox, contact=contact, context=context, type=new_type
+        )
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact,
@@ -350,26 +411,67 @@ async def receive_visitor_message(
     return message, conversation, False
 
 
-async def _changed(
-    session: AsyncSession, conversation: Conversation, actor: Actor, field: str, old: Any, new: Any
-) -> None:
-    record_change(
-        session,
-        account_id=conversation.account_id,
-        actor=actor,
-        entity_type="conversation",
-        entity_id=conversation.id,
-        field=field,
-        old=old,
-        new=new,
+async def request_callback(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    contact_id: int,
+    phone: str,
+    name: str | None,
+    when: str,
+    client_id: str,
+    context: dict[str, Any],
+) -> tuple[Conversation, bool]:
+    """"Call me back" from the widget: a new conversation of type callback whose first
+    message says whom to call and when. Returns it and whether this was a resend."""
+    contact = await session.get(Contact, contact_id, with_for_update=True, populate_existing=True)
+    if contact is None:
+        raise NotFound("No such contact.")
+    author = Actor(AuthorType.contact, contact.id, contact.name)
+    existing = await _find_by_client_id(session, inbox.account_id, author, client_id)
+    if existing is not None:
+        conversation = await session.get(Conversation, existing.conversation_id)
+        assert conversation is not None
+        return conversation, True
+    changes: dict[str, Any] = {"phone": phone}
+    if name and not contact.name:
+        changes["name"] = name
+    await update_contact(session, actor=author, contact=contact, changes=changes)
+    conversation = await open_conversation(
+        session, inbox=inbox, contact=contact, type=ConversationType.callback,
+        context={**context, "callback": {"phone": phone, "time": when}},
     )
+    body = f"☎ {phone}" + (f" · {when}" if when else "")
+    await _append_message(
+        session, conversation=conversation, author=author, text=body, kind=MessageKind.text,
+        client_id=client_id, inbox=inbox, contact=contact,
+    )
+    return conversation, False
+
+
+async def _changed(
+    session: AsyncSession, conversation: Conversation, actor: Actor, *changes: tuple[str, Any, Any]
+) -> None:
+    """Audit each (field, old, new) change and announce them in one event."""
+    for field, old, new in changes:
+        record_change(
+            session,
+            account_id=conversation.account_id,
+            actor=actor,
+            entity_type="conversation",
+            entity_id=conversation.id,
+            field=field,
+            old=old,
+            new=new,
+        )
     conversation.updated_at = utcnow()
     await session.flush()
     queue_event(
         session,
         conversation.account_id,
         ConversationUpdated(
-            conversation=await conversation_snapshot(session, conversation), changed=[field]
+            conversation=await conversation_snapshot(session, conversation),
+            changed=[field for field, _, _ in changes],
         ),
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
@@ -380,26 +482,87 @@ def agent_actor(agent: Agent) -> Actor:
     return Actor(AuthorType.agent, agent.id, agent.name)
 
 
+async def open_load(session: AsyncSession, agent_id: int) -> int:
+    """How many open conversations the agent carries (measured against `capacity`)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(Conversation.assignee_id == agent_id, Conversation.status == Status.open)
+        )
+    ) or 0
+
+
+async def _assignee(
+    session: AsyncSession, *, actor: Agent, conversation: Conversation, agent_id: int, force: bool
+) -> Agent:
+    """The agent a conversation may be given to; capacity is checked for someone else."""
+    assignee = await session.get(Agent, agent_id)
+    if assignee is None or assignee.account_id != conversation.account_id or not assignee.is_active:
+        raise NotFound("No such agent.")
+    if assignee.id != actor.id and not force and await open_load(session, assignee.id) >= assignee.capacity:
+        raise AtCapacity(f"{assignee.name} already has {assignee.capacity} open conversations.")
+    return assignee
+
+
 async def assign_conversation(
-    session: AsyncSession, *, actor: Agent, conversation: Conversation, assignee_id: int | None
+    session: AsyncSession,
+    *,
+    actor: Agent,
+    conversation: Conversation,
+    assignee_id: int | None,
+    force: bool = False,
 ) -> None:
     """Assign to an agent of the account, or unassign. Agents may only take or drop it
-    themselves; supervisors and admins may give it to anyone active."""
+    themselves; supervisors and admins may give it to anyone active (within the agent's
+    capacity unless `force`)."""
     if actor.role == Role.agent:
         mine_or_free = conversation.assignee_id in (None, actor.id)
         if assignee_id not in (None, actor.id) or not mine_or_free:
             raise Forbidden("Agents can only assign conversations to themselves.")
-    if assignee_id is not None:
-        assignee = await session.get(Agent, assignee_id)
-        if assignee is None or assignee.account_id != conversation.account_id:
-            raise NotFound("No such agent.")
-        if not assignee.is_active:
-            raise InvalidField("This agent is deactivated.", field="agent_id")
     if conversation.assignee_id == assignee_id:
         return
+    if assignee_id is not None:
+        await _assignee(session, actor=actor, conversation=conversation, agent_id=assignee_id, force=force)
     old = conversation.assignee_id
     conversation.assignee_id = assignee_id
-    await _changed(session, conversation, agent_actor(actor), "assignee", old, assignee_id)
+    await _changed(session, conversation, agent_actor(actor), ("assignee", old, assignee_id))
+
+
+async def transfer_conversation(
+    session: AsyncSession,
+    *,
+    actor: Agent,
+    conversation: Conversation,
+    agent_id: int,
+    note: str,
+    force: bool = False,
+) -> None:
+    """Hand the conversation to another agent with a note, so the customer never repeats.
+
+    Any agent may transfer a conversation that is theirs or unassigned; supervisors and
+    admins may transfer any. The note is stored as an internal note of the transferring
+    agent before the hand-over, so the receiver finds it at the end of the history.
+    """
+    if actor.role == Role.agent and conversation.assignee_id not in (None, actor.id):
+        raise Forbidden("Only the assignee, a supervisor or an admin can transfer this conversation.")
+    if agent_id == conversation.assignee_id:
+        raise InvalidField("The conversation is already assigned to this agent.", field="agent_id")
+    assignee = await _assignee(session, actor=actor, conversation=conversation, agent_id=agent_id, force=force)
+    note = note.strip()
+    if note:
+        await post_message(
+            session, author=agent_actor(actor), conversation=conversation,
+            body=f"→ {assignee.name}: {note}", kind=MessageKind.note, client_id=None,
+        )
+        await session.refresh(conversation)
+    old = conversation.assignee_id
+    conversation.assignee_id = assignee.id
+    conversation.transfer_count += 1
+    await _changed(
+        session, conversation, agent_actor(actor),
+        ("assignee", old, assignee.id), ("transfer_count", conversation.transfer_count - 1, conversation.transfer_count),
+    )
 
 
 async def set_status(
@@ -410,7 +573,7 @@ async def set_status(
     old = conversation.status
     conversation.status = status
     conversation.resolved_at = utcnow() if status == Status.resolved else None
-    await _changed(session, conversation, actor, "status", old, status.value)
+    await _changed(session, conversation, actor, ("status", old, status.value))
 
 
 async def mark_read(session: AsyncSession, *, actor: Agent, conversation: Conversation, seq: int) -> None:

@@ -8,12 +8,24 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from helpline.accounts.auth import CurrentAgent
+from helpline.accounts import presence
+from helpline.accounts.auth import CurrentAdmin, CurrentAgent
+from helpline.accounts.models import AgentStatus
+from helpline.core.errors import NotFound
 from helpline.core.events import EventRecord, event_frame
 from helpline.core.http import ServicesDep
 from helpline.conversations import actions, queries
-from helpline.conversations.models import Status
-from helpline.conversations.schemas import AssignIn, ReadIn, SendMessageIn, TypingIn, message_out
+from helpline.conversations.models import Inbox, Status
+from helpline.conversations.schemas import (
+    AssignIn,
+    InboxPatchIn,
+    ReadIn,
+    SendMessageIn,
+    TransferIn,
+    TypingIn,
+    inbox_out,
+    message_out,
+)
 from helpline.conversations.typing import signal_agent_typing
 from helpline.visitors.queries import visitor_of_contact
 from helpline.visitors.schemas import visitor_out
@@ -92,7 +104,18 @@ async def assign(conversation_id: int, body: AssignIn, context: CurrentAgent, se
     async with services.db.transaction() as session:
         conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
         await actions.assign_conversation(
-            session, actor=context.agent, conversation=conversation, assignee_id=body.agent_id
+            session, actor=context.agent, conversation=conversation, assignee_id=body.agent_id, force=body.force
+        )
+    return await _summary_after(services, context, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+async def transfer(conversation_id: int, body: TransferIn, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
+        await actions.transfer_conversation(
+            session, actor=context.agent, conversation=conversation, agent_id=body.agent_id,
+            note=body.note, force=body.force,
         )
     return await _summary_after(services, context, conversation_id)
 
@@ -139,6 +162,25 @@ async def typing(conversation_id: int, body: TypingIn, context: CurrentAgent, se
     return Response(status_code=204)
 
 
+@router.get("/inboxes")
+async def list_inboxes(context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        inboxes = (
+            await session.scalars(select(Inbox).where(Inbox.account_id == context.agent.account_id).order_by(Inbox.id))
+        ).all()
+    return {"inboxes": [inbox_out(i) for i in inboxes]}
+
+
+@router.patch("/inboxes/{inbox_id}")
+async def patch_inbox(inbox_id: int, body: InboxPatchIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        inbox = await session.get(Inbox, inbox_id, with_for_update=True)
+        if inbox is None or inbox.account_id != context.agent.account_id:
+            raise NotFound("No such inbox.")
+        await actions.update_inbox(session, actor=context.agent, inbox=inbox, name=body.name, settings=body.settings)
+    return {"inbox": inbox_out(inbox)}
+
+
 async def events_after(services: ServicesDep, account_id: int, after: int, limit: int) -> list[EventRecord]:
     async with services.db.read() as session:
         return list(
@@ -173,6 +215,10 @@ async def poll_events(
     """Long-poll fallback for networks that block WebSockets; same frames as /ws/console.
     Without `after` it answers at once with the newest event id (where to start from)."""
     account_id = context.agent.account_id
+    services.presence.polled(context.agent.id)
+    if context.agent.status == AgentStatus.offline:
+        async with services.db.transaction() as session:
+            await presence.console_connected(session, agent_id=context.agent.id)
     if after is None:
         return {"events": [], "last_event_id": await head_event_id(services, account_id)}
     records = await events_after(services, account_id, after, MAX_REPLAY)

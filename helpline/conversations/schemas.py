@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -60,6 +60,8 @@ class ConversationOut(BaseModel):
     id: int
     number: int
     status: str
+    type: str
+    transfer_count: int
     inbox: InboxRef
     contact: ContactRef
     assignee: AgentRef | None
@@ -110,6 +112,8 @@ def conversation_out(
         id=conversation.id,
         number=conversation.number,
         status=conversation.status,
+        type=conversation.type,
+        transfer_count=conversation.transfer_count,
         inbox=InboxRef(id=inbox.id, name=inbox.name, channel=inbox.channel),
         contact=ContactRef(id=contact.id, name=contact.name, email=contact.email, phone=contact.phone),
         assignee=AgentRef(id=assignee.id, name=assignee.name) if assignee else None,
@@ -129,6 +133,7 @@ def widget_conversation_out(conversation: Conversation) -> WidgetConversationOut
         id=conversation.id,
         number=conversation.number,
         status=conversation.status,
+        type=conversation.type,
         last_seq=conversation.last_seq,
     )
 
@@ -141,6 +146,13 @@ class SendMessageIn(BaseModel):
 
 class AssignIn(BaseModel):
     agent_id: int | None
+    force: bool = Field(False, strict=True)  # past the assignee's capacity
+
+
+class TransferIn(BaseModel):
+    agent_id: int
+    note: str = Field("", max_length=5000)
+    force: bool = Field(False, strict=True)
 
 
 class TypingIn(BaseModel):
@@ -149,3 +161,24 @@ class TypingIn(BaseModel):
 
 class ReadIn(BaseModel):
     seq: int = Field(ge=0)
+
+
+class InboxPatchIn(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    settings: dict[str, Any] | None = None
+
+
+def inbox_out(inbox: Inbox) -> dict[str, Any]:
+    settings = inbox.settings or {}
+    if inbox.channel == "web":
+        from helpline.channels.web.site import SiteSettings  # the channel knows its settings
+
+        settings = SiteSettings.of(settings).model_dump(mode="json")
+    return {
+        "id": inbox.id,
+        "name": inbox.name,
+        "channel": inbox.channel,
+        "site_key": inbox.site_key,
+        "is_active": inbox.is_active,
+        "settings": settings,
+    }

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from helpline.accounts import presence
 from helpline.accounts.auth import AgentContext, authenticate
 from helpline.core.errors import InvalidField, NotAuthenticated, UnknownFrameType
 from helpline.core.events import event_frame
@@ -64,6 +65,12 @@ class ConsoleConnection:
                 self.conn.send({"type": "error", "code": "not_authenticated", "message": "The session has ended."})
                 asyncio.get_running_loop().create_task(self.conn.close(4001, "not_authenticated"))
             return
+        if message.get("kind") == "viewing":
+            if message["agent"]["id"] != self.agent.id:
+                self.conn.send(
+                    {"type": "viewing", "conversation_id": message.get("conversation_id"), "agent": message["agent"]}
+                )
+            return
         if message.get("kind") != "typing":
             return
         author = message.get("author", {})
@@ -110,6 +117,8 @@ class ConsoleConnection:
             await self.send_message(frame)
         elif kind == "typing":
             await self.typing(frame)
+        elif kind == "viewing":
+            await self.viewing(frame)
         elif kind == "hello":
             raise InvalidField("hello was already received.", field="type")
         else:
@@ -143,21 +152,39 @@ class ConsoleConnection:
             {"type": "ack", "client_id": client_id, "message": message_out(message).model_dump(), "duplicate": duplicate}
         )
 
+    async def _contact_id(self, conversation_id: int) -> int:
+        """The conversation's contact, checking once that the agent may see it."""
+        if conversation_id not in self._contact_of:
+            async with self.services.db.read() as session:
+                conversation = await queries.get_conversation_for(session, self.agent, conversation_id)
+            self._contact_of[conversation_id] = conversation.contact_id
+        return self._contact_of[conversation_id]
+
     async def typing(self, frame: dict[str, Any]) -> None:
         conversation_id = self._conversation_id(frame)
         active = frame.get("active")
         if not isinstance(active, bool):
             raise InvalidField("active must be true or false.", field="active")
-        if conversation_id not in self._contact_of:
-            async with self.services.db.read() as session:
-                conversation = await queries.get_conversation_for(session, self.agent, conversation_id)
-            self._contact_of[conversation_id] = conversation.contact_id
         await signal_agent_typing(
             self.services.hub,
             agent=self.agent,
             conversation_id=conversation_id,
-            contact_id=self._contact_of[conversation_id],
+            contact_id=await self._contact_id(conversation_id),
             active=active,
+        )
+
+    async def viewing(self, frame: dict[str, Any]) -> None:
+        """Which conversation the agent has on screen: the other agents' collision indicator."""
+        conversation_id = None if frame.get("conversation_id") is None else self._conversation_id(frame)
+        if conversation_id is not None:
+            await self._contact_id(conversation_id)
+        await self.services.hub.signal(
+            {
+                "kind": "viewing",
+                "account_id": self.account_id,
+                "conversation_id": conversation_id,
+                "agent": {"id": self.agent.id, "name": self.agent.name},
+            }
         )
 
 
@@ -188,9 +215,13 @@ async def console_socket(ws: WebSocket) -> None:
             return
         console = ConsoleConnection(services, conn, context)
         await services.hub.add_agent(console)
+        services.presence.socket_opened(context.agent.id)
+        async with services.db.transaction() as session:
+            await presence.console_connected(session, agent_id=context.agent.id)
         await console.welcome(last_event_id)
         await serve_frames(ws, console)
     finally:
         if console is not None:
             services.hub.remove_agent(console)
+            services.presence.socket_closed(console.agent.id)
         await conn.stop()

@@ -13,12 +13,15 @@ must end, a WebSocket close code. docs/protocol.md lists them for clients.
     │   └── TokenExpired        401 token_expired          (ws 4002)
     ├── CsrfFailed              403 csrf_failed
     ├── Forbidden               403 forbidden
+    │   └── ChatUnavailable     403 chat_unavailable       (ws 4003)
     ├── NotFound                404 not_found
     │   └── UnknownSite         404 unknown_site           (ws 4003)
     ├── Conflict                409 conflict
-    └── TooManyRequests         429 (retry_after)
-        ├── TooManyAttempts     429 too_many_attempts
-        └── RateLimited         429 rate_limited
+    │   └── AtCapacity          409 at_capacity
+    ├── TooManyRequests         429 (retry_after)
+    │   ├── TooManyAttempts     429 too_many_attempts
+    │   └── RateLimited         429 rate_limited
+    └── SmtpFailed              502 smtp_failed (the mail server's reason)
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ class HelplineError(Exception):
         if self.field is not None:
             body["field"] = self.field
         return body
+
+
+def invalid_field_of(error: Any, prefix: str = "") -> InvalidField:
+    """The first problem of a pydantic `ValidationError`, as an `invalid_field` naming it."""
+    problem = error.errors()[0]
+    field = ".".join([prefix] * bool(prefix) + [str(part) for part in problem.get("loc", ())])
+    return InvalidField(f"{field or 'value'}: {problem.get('msg', 'invalid')}", field=field or None)
 
 
 class BadRequest(HelplineError):
@@ -99,6 +109,14 @@ class Forbidden(HelplineError):
     default_message = "Your role does not allow this."
 
 
+class ChatUnavailable(Forbidden):
+    """A banned visitor. Says nothing of a ban, and closes with 4003 so the widget stops
+    rather than retrying."""
+
+    code, close_code = "chat_unavailable", 4003
+    default_message = "The chat is not available."
+
+
 class NotFound(HelplineError):
     code, status = "not_found", 404
     default_message = "Not found."
@@ -112,6 +130,11 @@ class UnknownSite(NotFound):
 class Conflict(HelplineError):
     code, status = "conflict", 409
     default_message = "This conflicts with existing data."
+
+
+class AtCapacity(Conflict):
+    code = "at_capacity"
+    default_message = "The agent already has as many conversations as their capacity allows."
 
 
 class TooManyRequests(HelplineError):
@@ -133,3 +156,11 @@ class TooManyAttempts(TooManyRequests):
 class RateLimited(TooManyRequests):
     code = "rate_limited"
     default_message = "Too many messages; slow down."
+
+
+class SmtpFailed(HelplineError):
+    """The account's mail server refused a message or could not be reached; the message
+    says what it answered, so an admin can fix the settings."""
+
+    code, status = "smtp_failed", 502
+    default_message = "The mail server did not accept the message."

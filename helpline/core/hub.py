@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -58,7 +59,9 @@ def widget_frame(event_type: str, payload: str) -> tuple[int | None, dict[str, A
             message["client_id"] = None  # agents' idempotency keys are none of the widget's business
         return message["seq"], {"type": "message", "message": message}
     c = data["conversation"]
-    conversation = {"id": c["id"], "number": c["number"], "status": c["status"], "last_seq": c["last_seq"]}
+    conversation = {
+        "id": c["id"], "number": c["number"], "status": c["status"], "type": c["type"], "last_seq": c["last_seq"],
+    }
     return None, {"type": "conversation", "conversation": conversation}
 
 
@@ -72,6 +75,8 @@ class Hub:
         self._fetching: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
         self._news: dict[int, asyncio.Event] = {}
+        # Called with every ephemeral signal, for node-wide state (e.g. the ban cache).
+        self.signal_listeners: list[Callable[[dict[str, Any]], None]] = []
         bus.subscribe(self._on_bus)
 
     # -- announcing (called after commit) -------------------------------------------------
@@ -210,10 +215,16 @@ class Hub:
                     widget.on_widget_frame(record.conversation_id or 0, seq, text)
 
     def _dispatch_ephemeral(self, message: dict[str, Any]) -> None:
+        for listener in self.signal_listeners:
+            listener(message)
         account_id = message["account_id"]
         for agent in list(self._agents.get(account_id, ())):
             agent.on_ephemeral(message)
         contact_id = message.get("contact_id")
-        if contact_id is not None:
+        if message.get("to_all_widgets"):
+            for widgets in list(self._widgets.get(account_id, {}).values()):
+                for widget in list(widgets):
+                    widget.on_ephemeral(message)
+        elif contact_id is not None:
             for widget in list(self._widgets.get(account_id, {}).get(contact_id, ())):
                 widget.on_ephemeral(message)

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 from helpline.core.ratelimit import BucketMap, FailureWindow
 
 if TYPE_CHECKING:
+    from helpline.accounts.presence import Presence
     from helpline.channels.web.site import VisitorTokens
+    from helpline.contacts.bans import BanList
     from helpline.core.bus import Bus
     from helpline.core.db import Database
     from helpline.core.hub import Hub
+    from helpline.core.jobs import JobRunner
     from helpline.settings import Settings
 
 
@@ -22,8 +25,14 @@ class Services:
     bus: Bus
     hub: Hub
     tokens: VisitorTokens
+    presence: Presence
+    bans: BanList
     # Five wrong passwords per e-mail and address in 15 minutes, fifty per address.
     login_failures: FailureWindow = field(default_factory=lambda: FailureWindow(5, 900))
     login_failures_by_ip: FailureWindow = field(default_factory=lambda: FailureWindow(50, 900))
     # Messages per visitor: a burst of 10, then one a second.
     visitor_messages: BucketMap = field(default_factory=lambda: BucketMap(10, 1.0))
+    # Transcripts by e-mail per contact: five, then one more every ~5 hours (5 a day).
+    transcript_requests: BucketMap = field(default_factory=lambda: BucketMap(5, 5 / 86400))
+    # This node's job runner, set while the app runs (the lifespan starts and stops it).
+    jobs: JobRunner | None = None

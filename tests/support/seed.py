@@ -48,7 +48,9 @@ async def make_tenant(database_url: str, *, site_settings: dict[str, Any] | None
             agent_emails = [await agent(f"agent{i}", "agent") for i in range(1, agents + 1)]
             inbox = await create_inbox(
                 session, actor=SYSTEM, account_id=account.id, channel="web", name=f"Site {tag}",
-                site_key=f"site-{tag}", settings=site_settings,
+                site_key=f"site-{tag}",
+                # Test sites stay online without a console connected unless a test says otherwise.
+                settings={"offline_when_no_agents": False, **(site_settings or {})},
             )
             return Tenant(account.id, inbox.id, inbox.site_key or "", admin, agent_emails, supervisor)
     finally:

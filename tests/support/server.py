@@ -45,6 +45,9 @@ class Server:
             HELPLINE_DATA_DIR=str(self.data_dir),
             HELPLINE_SECRET_KEY=TEST_SECRET,
             HELPLINE_LOG_LEVEL="warning",
+            # Short enough for tests to watch agents go offline and answers get e-mailed.
+            HELPLINE_PRESENCE_TIMEOUT="6",
+            HELPLINE_OFFLINE_EMAIL_DELAY="2",
         )
         if self.redis_url:
             env["HELPLINE_REDIS_URL"] = self.redis_url

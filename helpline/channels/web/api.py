@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from helpline.channels.web.site import SiteSettings
+from helpline.channels.web.site import Site, SiteSettings, site_mode
+from helpline.contacts.bans import Who
 from helpline.contacts.models import Contact
 from helpline.core.errors import InvalidToken, UnknownSite
 from helpline.core.http import ServicesDep, client_ip
@@ -32,9 +33,15 @@ async def active_site(session: Any, site_key: str) -> Inbox:
     return inbox
 
 
+# What a banned visitor gets: nothing to draw, nothing that invites a retry.
+HIDDEN: dict[str, Any] = {"mode": "hidden"}
+
+
 def site_out(inbox: Inbox) -> dict[str, Any]:
+    """The widget's view of the site settings (the business hours and the agent rule stay
+    on the server: the widget learns their outcome as `mode`)."""
     settings = SiteSettings.of(inbox.settings)
-    return {"name": inbox.name, **settings.model_dump()}
+    return {"name": inbox.name, **settings.model_dump(mode="json", exclude={"hours", "offline_when_no_agents"})}
 
 
 @router.post("/session")
@@ -47,18 +54,22 @@ async def start_session(body: SessionIn, request: Request, services: ServicesDep
         account_id, inbox_id, public_id = services.tokens.read(body.visitor_token)
         if (account_id, inbox_id) != (inbox.account_id, inbox.id):
             raise InvalidToken()  # a token of another site: never let it reach this one's data
+    ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
+    if await services.bans.banned(inbox.account_id, Who(public_id, ip)):
+        return HIDDEN  # checked before anything is written: a banned address cannot fill the database
     async with services.db.transaction() as session:
         visitor = await start_visit(
             session,
             inbox=inbox,
             public_id=public_id,
             page=page,
-            ip=client_ip(request.client, request.headers, services.settings.trust_proxy),
+            ip=ip,
             user_agent=request.headers.get("user-agent"),
             language=body.locale,
         )
         contact = await session.get(Contact, visitor.contact_id)
         assert contact is not None
+        mode = await site_mode(session, Site.of(inbox))
         has_conversations = (
             await session.scalar(
                 select(Conversation.id).where(
@@ -66,10 +77,13 @@ async def start_session(body: SessionIn, request: Request, services: ServicesDep
                 ).limit(1)
             )
         ) is not None
+    if await services.bans.banned(inbox.account_id, Who(visitor.public_id, ip, contact.email, contact.phone)):
+        return HIDDEN
     token = services.tokens.issue(account_id=inbox.account_id, inbox_id=inbox.id, visitor_id=visitor.public_id)
     return {
         "visitor_token": token,
         "visitor_id": visitor.public_id,
+        "mode": mode,
         "site": site_out(inbox),
         "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
         "has_conversations": has_conversations,

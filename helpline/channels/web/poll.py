@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from helpline.channels.web.site import Site
 from helpline.channels.web.socket import WidgetConnection, _authenticate, _cursors
 from helpline.core.errors import BadRequest, HelplineError, InvalidField
-from helpline.core.http import ServicesDep
+from helpline.core.http import ServicesDep, client_ip
 from helpline.core.realtime import dumps, error_frame
 from helpline.visitors.actions import clean_page, visitor_seen
 
@@ -42,6 +42,11 @@ class Collector:
         self.frames.append(text)
         self.news.set()
 
+    async def close(self, code: int, reason: str) -> None:
+        """A socket would close now; the frames sent so far (the error) answer the request."""
+        self.closed = True
+        self.news.set()
+
     def response(self) -> Response:
         return Response('{"frames":[' + ",".join(self.frames) + "]}", media_type="application/json")
 
@@ -62,7 +67,8 @@ async def poll(request: Request, services: ServicesDep) -> Response:
     wait = hello.get("wait", 0)
     if not isinstance(wait, int | float) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_SECONDS:
         raise InvalidField(f"wait must be 0-{MAX_WAIT_SECONDS} seconds.", field="wait")
-    inbox, visitor = await _authenticate(services, hello)
+    ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
+    inbox, visitor = await _authenticate(services, hello, ip)
     cursors = _cursors(hello.get("cursors"))
     try:
         page = clean_page(hello.get("page"))
@@ -72,7 +78,7 @@ async def poll(request: Request, services: ServicesDep) -> Response:
         async with services.db.transaction() as session:
             await visitor_seen(session, visitor_id=visitor.id, page=page)
     collector = Collector()
-    widget = WidgetConnection(services, collector, Site.of(inbox), visitor)  # type: ignore[arg-type]
+    widget = WidgetConnection(services, collector, Site.of(inbox), visitor, ip)  # type: ignore[arg-type]
     await services.hub.add_widget(widget)  # before reading the backlog, as the socket does
     try:
         await widget.welcome(cursors)
@@ -93,11 +99,13 @@ async def frames(request: Request, services: ServicesDep) -> Response:
     batch = body.get("frames")
     if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_FRAMES:
         raise InvalidField(f"frames must be a list of 1-{MAX_FRAMES} frames.", field="frames")
-    inbox, visitor = await _authenticate(services, body)
+    ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
+    inbox, visitor = await _authenticate(services, body, ip)
     collector = Collector()
-    widget = WidgetConnection(services, collector, Site.of(inbox), visitor)  # type: ignore[arg-type]
-    if any(isinstance(frame, dict) and frame.get("type") == "typing" for frame in batch):
-        await widget.find_open_conversation()  # a socket knows it from `welcome`; a request must ask
+    widget = WidgetConnection(services, collector, Site.of(inbox), visitor, ip)  # type: ignore[arg-type]
+    if any(isinstance(frame, dict) and frame.get("type") in ("typing", "message.send") for frame in batch):
+        # A socket knows the open conversation and the site's mode from `welcome`; a request must ask.
+        await widget.find_open_conversation()
     for frame in batch:
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             collector.send({"type": "error", "code": "malformed_request", "message": "A frame must be a JSON object with a type."})

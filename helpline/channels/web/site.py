@@ -7,8 +7,14 @@ from typing import Any, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.accounts.models import Agent, AgentStatus
+from helpline.core.clock import utcnow
 
 from helpline.core.errors import InvalidToken, TokenExpired
+from helpline.desk.hours import BusinessHours
 
 FieldMode = Literal["hidden", "optional", "required"]
 
@@ -29,6 +35,12 @@ class SiteSettings(BaseModel):
     position: Literal["left", "right"] = "right"
     language: Literal["auto", "ru", "en"] = "auto"
     prechat: PrechatFields = PrechatFields()
+    # Shown above the offline form (outside business hours, or when no agent is online).
+    offline_text: str = Field("", max_length=500)
+    offline_when_no_agents: bool = Field(True, strict=True)
+    hours: BusinessHours | None = None  # None: always open
+    callback: bool = Field(True, strict=True)  # offer "call me back"
+    transcript: bool = Field(True, strict=True)  # let visitors have the conversation e-mailed
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> SiteSettings:
@@ -61,6 +73,25 @@ class Site:
 
 
 _sites: dict[tuple[Any, ...], Site] = {}
+
+
+Mode = Literal["online", "offline", "hidden"]
+
+
+async def site_mode(session: AsyncSession, site: Site) -> Mode:
+    """Whether the widget offers the chat or the offline form (bans are checked apart)."""
+    settings = site.settings
+    if settings.hours is not None and not settings.hours.is_open(utcnow()):
+        return "offline"
+    if settings.offline_when_no_agents:
+        someone = await session.scalar(
+            select(Agent.id)
+            .where(Agent.account_id == site.account_id, Agent.status == AgentStatus.online, Agent.is_active.is_(True))
+            .limit(1)
+        )
+        if someone is None:
+            return "offline"
+    return "online"
 
 
 class VisitorTokens:

@@ -7,6 +7,7 @@ answered with `ack` (or `error`) after its transaction committed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict
 from typing import Any
@@ -14,12 +15,22 @@ from typing import Any
 from sqlalchemy import select
 from starlette.websockets import WebSocket
 
+from helpline.channels.web import mail
 from helpline.channels.web.api import active_site
-from helpline.channels.web.site import Site
-from helpline.contacts.actions import update_contact
+from helpline.channels.web.site import Mode, Site, site_mode
+from helpline.contacts.actions import clean_name, clean_phone, update_contact
+from helpline.contacts.bans import Who
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor
-from helpline.core.errors import HelplineError, InvalidField, InvalidToken, RateLimited, UnknownFrameType
+from helpline.core.errors import (
+    ChatUnavailable,
+    HelplineError,
+    InvalidField,
+    InvalidToken,
+    RateLimited,
+    UnknownFrameType,
+)
+from helpline.core.http import client_ip
 from helpline.core.realtime import (
     HEARTBEAT_SECONDS,
     Connection,
@@ -29,7 +40,7 @@ from helpline.core.realtime import (
 )
 from helpline.core.runtime import Services
 from helpline.conversations import actions
-from helpline.conversations.models import Conversation, Inbox, Status
+from helpline.conversations.models import Conversation, ConversationType, Inbox, Status
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
 from helpline.visitors.actions import clean_page, visitor_seen
@@ -46,8 +57,10 @@ _online_here: dict[int, int] = defaultdict(int)
 class WidgetConnection:
     """One widget connection; a WidgetSubscriber of the hub."""
 
-    def __init__(self, services: Services, conn: Connection, site: Site, visitor: Visitor) -> None:
+    def __init__(self, services: Services, conn: Connection, site: Site, visitor: Visitor, ip: str | None) -> None:
         self.services = services
+        self.ip = ip
+        self.mode: Mode = "online"
         self.conn = conn
         self.inbox = site
         self.settings = site.settings
@@ -78,6 +91,9 @@ class WidgetConnection:
         self.conn.send_text(text)
 
     def on_ephemeral(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "bans.changed":
+            asyncio.get_running_loop().create_task(self._leave_if_banned())
+            return
         if message.get("kind") != "typing" or message.get("author", {}).get("type") != "agent":
             return
         self.conn.send(
@@ -88,6 +104,16 @@ class WidgetConnection:
                 "active": bool(message.get("active")),
             }
         )
+
+    async def _leave_if_banned(self) -> None:
+        """A ban was made somewhere: if it covers this visitor, end the chat quietly."""
+        async with self.services.db.read() as session:
+            contact = await session.get(Contact, self.contact_id)
+        who = Who(self.public_id, self.ip, contact.email if contact else None, contact.phone if contact else None)
+        if await self.services.bans.banned(self.account_id, who):
+            error = ChatUnavailable()
+            self.conn.send({"type": "error", **error.to_dict()})
+            await self.conn.close(error.close_code or 4003, error.code)
 
     # -- resume ---------------------------------------------------------------------------
 
@@ -106,6 +132,7 @@ class WidgetConnection:
                 after = cursors.get(conversation.id, 0)
                 if after < conversation.last_seq:
                     backlog.append(await messages_of(session, conversation.id, after_seq=after, include_notes=False))
+            self.mode = await site_mode(session, self.inbox)
         for conversation in conversations:
             if conversation.status == Status.open:
                 self.open_conversation_id = conversation.id
@@ -113,6 +140,7 @@ class WidgetConnection:
             {
                 "type": "welcome",
                 "visitor_id": self.public_id,
+                "mode": self.mode,
                 "conversations": [widget_conversation_out(c).model_dump() for c in conversations],
                 "heartbeat": HEARTBEAT_SECONDS,
             }
@@ -141,6 +169,7 @@ class WidgetConnection:
                 .order_by(Conversation.id.desc())
                 .limit(1)
             )
+            self.mode = await site_mode(session, self.inbox)
 
     @staticmethod
     def _public(message: dict[str, Any]) -> dict[str, Any]:
@@ -168,14 +197,17 @@ class WidgetConnection:
                 self.context = _context_of(seen)
         elif kind == "read":
             await self.read(frame)
+        elif kind == "callback.request":
+            await self.request_callback(frame)
+        elif kind == "transcript.request":
+            await self.request_transcript(frame)
         elif kind == "hello":
             raise InvalidField("hello was already received.", field="type")
         else:
             raise UnknownFrameType(f"Unknown frame type {kind[:40]!r}.")
 
-    async def send_message(self, frame: dict[str, Any]) -> None:
-        client_id = client_id_of(frame)
-        actions.clean_body(frame.get("body"))  # refuse bad input before spending a token
+    def _take_token(self) -> None:
+        """The visitor's message rate limit (shared by everything that stores a message)."""
         now = time.monotonic()
         if now < self.refuse_until:
             raise RateLimited(self.refuse_until - now)
@@ -183,6 +215,11 @@ class WidgetConnection:
         if wait > 0:
             self.refuse_until = now + wait
             raise RateLimited(wait)
+
+    async def send_message(self, frame: dict[str, Any]) -> None:
+        client_id = client_id_of(frame)
+        actions.clean_body(frame.get("body"))  # refuse bad input before spending a token
+        self._take_token()
         async with self.services.db.transaction() as session:
             message, conversation, duplicate = await actions.receive_visitor_message(
                 session,
@@ -192,6 +229,7 @@ class WidgetConnection:
                 client_id=client_id,
                 context=self.context,
                 require=self.settings.prechat.required(),
+                new_type=ConversationType.offline if self.mode == "offline" else ConversationType.chat,
             )
         if conversation.status == Status.open:
             self.open_conversation_id = conversation.id
@@ -244,6 +282,36 @@ class WidgetConnection:
             }
         )
 
+    async def request_callback(self, frame: dict[str, Any]) -> None:
+        """"Call me back": a conversation of type callback with the number and the time."""
+        client_id = client_id_of(frame)
+        phone = clean_phone(frame.get("phone"))
+        if phone is None:
+            raise InvalidField("A phone number is required.", field="phone")
+        name = clean_name(frame.get("name"))
+        when = frame.get("time") or ""
+        if not isinstance(when, str) or len(when) > 100:
+            raise InvalidField("time is free text of at most 100 characters.", field="time")
+        self._take_token()
+        async with self.services.db.transaction() as session:
+            conversation, _ = await actions.request_callback(
+                session, inbox=self.inbox, contact_id=self.contact_id, phone=phone, name=name,
+                when=" ".join(when.split()), client_id=client_id, context=self.context,
+            )
+        self.conn.send({"type": "ack", "client_id": client_id, "conversation_id": conversation.id})
+
+    async def request_transcript(self, frame: dict[str, Any]) -> None:
+        client_id = client_id_of(frame)
+        conversation_id = frame.get("conversation_id")
+        if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+            raise InvalidField("conversation_id must be an integer.", field="conversation_id")
+        async with self.services.db.transaction() as session:
+            await mail.request_transcript(
+                session, services=self.services, inbox=self.inbox, contact_id=self.contact_id,
+                conversation_id=conversation_id, email=frame.get("email"), client_id=client_id,
+            )
+        self.conn.send({"type": "ack", "client_id": client_id})
+
     async def read(self, frame: dict[str, Any]) -> None:
         conversation_id, seq = frame.get("conversation_id"), frame.get("seq")
         if not isinstance(conversation_id, int) or not isinstance(seq, int):
@@ -274,7 +342,7 @@ def _context_of(v: Visitor) -> dict[str, Any]:
     }
 
 
-async def _authenticate(services: Services, frame: dict[str, Any]) -> tuple[Inbox, Visitor]:
+async def _authenticate(services: Services, frame: dict[str, Any], ip: str | None) -> tuple[Inbox, Visitor]:
     account_id, inbox_id, public_id = services.tokens.read(frame.get("token"))
     async with services.db.read() as session:
         inbox = await session.get(Inbox, inbox_id)
@@ -284,8 +352,12 @@ async def _authenticate(services: Services, frame: dict[str, Any]) -> tuple[Inbo
         visitor = await session.scalar(
             select(Visitor).where(Visitor.public_id == public_id, Visitor.inbox_id == inbox.id)
         )
-    if visitor is None:
-        raise InvalidToken()
+        if visitor is None:
+            raise InvalidToken()
+        contact = await session.get(Contact, visitor.contact_id)
+    who = Who(public_id, ip, contact.email if contact else None, contact.phone if contact else None)
+    if await services.bans.banned(inbox.account_id, who):
+        raise ChatUnavailable()
     return inbox, visitor
 
 
@@ -317,7 +389,8 @@ async def widget_socket(ws: WebSocket) -> None:
         if frame is None:
             return
         try:
-            inbox, visitor = await _authenticate(services, frame)
+            ip = client_ip(ws.client, ws.headers, services.settings.trust_proxy)
+            inbox, visitor = await _authenticate(services, frame, ip)
             cursors = _cursors(frame.get("cursors"))
         except HelplineError as error:
             conn.send({"type": "error", **error.to_dict()})
@@ -329,7 +402,7 @@ async def widget_socket(ws: WebSocket) -> None:
             # Pages the widget cannot describe (file:, about:, very long URLs) are no reason to
             # refuse the chat: closing would only make the widget reconnect with the same page.
             page = None
-        widget = WidgetConnection(services, conn, Site.of(inbox), visitor)
+        widget = WidgetConnection(services, conn, Site.of(inbox), visitor, ip)
         await services.hub.add_widget(widget)
         _online_here[visitor.id] += 1
         async with services.db.transaction() as session:

@@ -1,0 +1,1 @@
+"""Service-desk rules: business hours now; categories, routing, SLA as they arrive."""
