@@ -15,6 +15,9 @@ lease (`locked_until`) in the past, and some node claims it again; a handler tha
 interrupted after its side effect but before its outcome was recorded therefore runs twice.
 Handlers must be idempotent: send with a stable id (a Message-ID, an idempotency key) the
 receiver can de-duplicate by, or check before acting.
+
+A finished job keeps its row: `state` done or failed, `attempts`, `finished_at`, and
+`last_error` (kept after a success too: it tells why a job needed several tries).
 """
 
 from __future__ import annotations
@@ -152,7 +155,8 @@ def _wake_local_runners(_session: Any) -> None:
 class JobRunner:
     """Runs due jobs on this node, at most `concurrency` at a time.
 
-    `services` is what handlers receive; the runner itself uses only `services.db`. It polls
+    `services` is what handlers receive; the runner itself uses only `services.db` (so tests
+    may pass a small stand-in). It polls
     every `poll_interval` seconds (so timers fire within that of their time, and jobs other
     nodes enqueued are found) and is woken at once when this process commits a job.
 
@@ -162,7 +166,7 @@ class JobRunner:
 
     def __init__(
         self,
-        services: Services | Any,
+        services: Services,
         *,
         concurrency: int = 4,
         poll_interval: float = 1.0,

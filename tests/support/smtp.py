@@ -43,8 +43,7 @@ class _Refusal:
 class SmtpServer:
     """`with SmtpServer() as smtp:` ... `smtp.port`, `smtp.received`, `smtp.refuse(...)`.
 
-    With `credentials=(user, password)` it requires AUTH (over plain text: tests only) and
-    accepts only those.
+    With `credentials=(user, password)` it takes mail only after AUTH with those.
     """
 
     def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
@@ -55,9 +54,11 @@ class SmtpServer:
         self.refused: list[str] = []  # the replies it refused deliveries with
         self._refusals: list[_Refusal] = []
         self._lock = threading.Lock()
+        # AUTH is offered over plain text (tests only) and demanded by handle_MAIL: aiosmtpd's
+        # own auth_required would warn about the missing TLS on every connection.
         auth: dict[str, Any] = {}
         if credentials is not None:
-            auth = {"auth_required": True, "auth_require_tls": False, "authenticator": self._authenticate}
+            auth = {"auth_require_tls": False, "authenticator": self._authenticate}
         self.controller = Controller(self, hostname=self.host, port=self.port, **auth)
 
     def __enter__(self) -> SmtpServer:
@@ -110,6 +111,13 @@ class SmtpServer:
                 return refusal.reply
         return None
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]) -> str:
+        if self.credentials is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         reply = self._refusal("rcpt")
         if reply is not None:
@@ -130,4 +138,5 @@ class SmtpServer:
         ok = isinstance(auth_data, LoginPassword) and (
             auth_data.login.decode(), auth_data.password.decode()
         ) == self.credentials
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself answers a failure with 535.
+        return AuthResult(success=ok, handled=False)
