@@ -21,7 +21,7 @@ const POLL_WAIT_S = 25;
 function closeCode(status: number, code: string | undefined): number {
   if (code === 'token_expired') return 4002;
   if (status === 401) return 4001;
-  if (code === 'unknown_site') return 4003;
+  if (code === 'unknown_site' || code === 'chat_unavailable') return 4003;
   return 1006;
 }
 

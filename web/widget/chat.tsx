@@ -6,7 +6,8 @@
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import css from './chat.css?inline';
-import { FIELDS, MAX_BODY, WidgetChat, type Field, type Message, type MountOptions } from './state';
+import type { ComponentChildren } from 'preact';
+import { FIELDS, MAX_BODY, WidgetChat, type Errors, type Field, type Message, type MountOptions } from './state';
 
 export type { MountOptions };
 export interface ChatHandle {
@@ -33,6 +34,8 @@ export function mount(root: ShadowRoot, options: MountOptions): ChatHandle {
 
 const CLOSE_ICON = 'M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z';
 const SEND_ICON = 'M3.4 20.4 20.9 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L3.8 11 14 12 3.8 13l-1.8 6.3a1 1 0 0 0 1.4 1.1z';
+const PHONE_ICON = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25c1.1.37 2.3.57 3.6.57a1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
+const MAIL_ICON = 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z';
 const Icon = ({ d }: { d: string }) => (
   <svg viewBox="0 0 24 24" aria-hidden="true">
     <path d={d} />
@@ -45,26 +48,46 @@ function Panel({ chat }: { chat: WidgetChat }) {
   // through before the effect runs.
   chat.onChange = () => setVersion((version) => version + 1);
   const panel = useRef<HTMLDivElement>(null);
-  const { t, site } = chat;
+  const { t, site, sheet } = chat;
+  const offlineForm = !!site && chat.offlineFormNeeded();
 
-  // Opening moves focus into the panel (the composer, or the form's first field).
+  // Opening moves focus into the panel (the composer, or the form's first field, or the
+  // field a refusal names); so does switching between the conversation and a request form.
   useEffect(() => {
-    if (chat.open) panel.current?.querySelector<HTMLElement>('input,textarea')?.focus();
-  }, [chat.open, !!site, chat.prechatNeeded]);
+    const find = (selector: string) => panel.current?.querySelector<HTMLElement>(selector);
+    if (chat.open) (find('[aria-invalid=true]') || find('input,textarea'))?.focus();
+  }, [chat.open, !!site, chat.prechatNeeded, offlineForm, sheet]);
 
+  if (chat.mode === 'hidden') return null;
   const close = () => {
     chat.setOpen(false);
     chat.options.onOpen?.(false);
   };
   const title = site?.title || site?.name || t.title;
   const state = chat.status === 'stopped' ? 'offline' : chat.status;
-  const statusText = chat.status === 'open' ? t.connected : chat.status === 'connecting' ? t.connecting : chat.status === 'offline' ? t.offline : '';
+  const statusText =
+    chat.status === 'open' ? (chat.mode === 'offline' ? t.offlineStatus : t.connected) : chat.status === 'connecting' ? t.connecting : chat.status === 'offline' ? t.offline : '';
+  const live = site && chat.status !== 'stopped';
+  const tool = (name: 'callback' | 'transcript', label: string, d: string) => (
+    <button
+      type="button"
+      class="hl-tool"
+      data-testid={`hl-${name}-open`}
+      aria-label={label}
+      title={label}
+      aria-pressed={sheet === name ? 'true' : 'false'}
+      onClick={() => chat.openSheet(sheet === name ? null : name)}
+    >
+      <Icon d={d} />
+    </button>
+  );
 
   return (
     <div
       ref={panel}
       class="hl-panel"
       data-testid="hl-panel"
+      data-mode={chat.mode}
       role="dialog"
       aria-label={title}
       lang={chat.lang}
@@ -74,29 +97,48 @@ function Panel({ chat }: { chat: WidgetChat }) {
       <div class="hl-head">
         <div>
           <h2>{title}</h2>
-          <span class="hl-status" data-testid="hl-status" data-state={state}>
+          <span class="hl-status" data-testid="hl-status" data-state={state} data-mode={chat.mode}>
             {statusText}
           </span>
         </div>
-        <button type="button" class="hl-close" data-testid="hl-close" aria-label={t.close} title={t.close} onClick={close}>
+        {live && site.callback && tool('callback', t.callbackOpen, PHONE_ICON)}
+        {live && site.transcript && chat.currentConversation() && tool('transcript', t.transcriptOpen, MAIL_ICON)}
+        <button type="button" class="hl-tool" data-testid="hl-close" aria-label={t.close} title={t.close} onClick={close}>
           <Icon d={CLOSE_ICON} />
         </button>
       </div>
-      <Messages chat={chat} />
-      {chat.agentTyping && (
-        <div class="hl-typing" data-testid="hl-typing">
-          {t.typing}
-        </div>
+      {live && sheet === 'callback' ? (
+        <CallbackForm chat={chat} />
+      ) : live && sheet === 'transcript' ? (
+        <TranscriptForm chat={chat} />
+      ) : (
+        <>
+          <Messages chat={chat} offlineForm={offlineForm} />
+          {chat.agentTyping && (
+            <div class="hl-typing" data-testid="hl-typing">
+              {t.typing}
+            </div>
+          )}
+        </>
       )}
       <div class="hl-notice" data-testid="hl-notice" role="status">
         {chat.status === 'stopped' ? t.unavailable : chat.notice}
       </div>
-      {site && !chat.prechatNeeded && chat.status !== 'stopped' && <Composer chat={chat} />}
+      {live && !sheet && !chat.prechatNeeded && !offlineForm && !chat.undecided() && (
+        <>
+          {chat.mode === 'offline' && !chat.offlineSent && chat.contact.email && (
+            <div class="hl-note" data-testid="hl-offline-note">
+              {t.offlineNote}
+            </div>
+          )}
+          <Composer chat={chat} />
+        </>
+      )}
     </div>
   );
 }
 
-function Messages({ chat }: { chat: WidgetChat }) {
+function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolean }) {
   const list = useRef<HTMLDivElement>(null);
   const stuck = useRef(true);
   const messages = chat.list();
@@ -155,7 +197,15 @@ function Messages({ chat }: { chat: WidgetChat }) {
         </div>
       )}
       {items}
-      {site && chat.prechatNeeded && chat.status !== 'stopped' && <Prechat chat={chat} />}
+      {chat.status === 'stopped' ? null : offlineForm ? (
+        <OfflineForm chat={chat} />
+      ) : chat.offlineSent ? (
+        <div class="hl-form hl-done" data-testid="hl-offline-thanks" role="status">
+          {t.offlineThanks}
+        </div>
+      ) : (
+        site && chat.prechatNeeded && <Prechat chat={chat} />
+      )}
     </div>
   );
 }
@@ -194,66 +244,250 @@ function when(iso: string, lang: string): string {
     : date.toLocaleDateString(lang, { day: 'numeric', month: 'short' }) + ', ' + time;
 }
 
-function Prechat({ chat }: { chat: WidgetChat }) {
-  const { t } = chat;
-  const prechat = chat.site!.prechat;
+/** One labelled input (or textarea) of a form, with its error under it. */
+function Input(props: {
+  form: string;
+  name: string;
+  label: string;
+  value: string;
+  onValue(value: string): void;
+  error?: string;
+  required?: boolean;
+  optional?: string;
+  type?: string;
+  autocomplete?: string;
+  maxLength?: number;
+  placeholder?: string;
+  area?: boolean;
+  onEnter?(): void;
+}) {
+  const { form, name, error } = props;
+  const errorId = `hl-${form}-error-${name}`;
+  const Tag = props.area ? 'textarea' : 'input';
+  return (
+    <label class="hl-field">
+      <span>
+        {props.label}
+        {props.required ? ' *' : props.optional && <small> ({props.optional})</small>}
+      </span>
+      <Tag
+        data-testid={`hl-${form}-${name}`}
+        name={name}
+        type={props.area ? undefined : props.type || 'text'}
+        autocomplete={props.autocomplete}
+        maxLength={props.maxLength || 200}
+        placeholder={props.placeholder}
+        rows={props.area ? 3 : undefined}
+        required={props.required}
+        aria-invalid={error ? 'true' : 'false'}
+        aria-describedby={error ? errorId : undefined}
+        value={props.value}
+        onInput={(event) => props.onValue(event.currentTarget.value)}
+        onKeyDown={(event: KeyboardEvent) => {
+          // In the textarea as in the composer: Enter sends, Shift+Enter is a new line.
+          if (props.onEnter && event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+            event.preventDefault();
+            props.onEnter();
+          }
+        }}
+      />
+      {error && (
+        <span class="hl-error" id={errorId} data-testid="hl-field-error" data-field={name}>
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** A form card: no browser validation bubbles (ours are translated), focus to the first error. */
+function Form(props: {
+  name: string;
+  intro?: string;
+  errors: Errors;
+  submit: string;
+  busy?: boolean;
+  onSubmit(): void;
+  /** Request forms have a way back to the conversation. */
+  backTo?: WidgetChat;
+  children: ComponentChildren;
+}) {
   const form = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<Record<Field, string>>(() => ({
-    name: chat.contact.name || '',
-    email: chat.contact.email || '',
-    phone: chat.contact.phone || '',
-  }));
-  const errors = chat.fieldErrors;
   // Server errors arrive later than the submit: send focus to the field they name.
   useEffect(() => {
     form.current?.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
-  }, [errors]);
-
+  }, [props.errors]);
+  const t = props.backTo?.t;
   return (
     <form
       ref={form}
-      class="hl-prechat"
-      data-testid="hl-prechat"
+      class="hl-form"
+      data-testid={props.name === 'prechat' ? 'hl-prechat' : `hl-${props.name}-form`}
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        chat.submitPrechat(values);
+        if (!props.busy) props.onSubmit();
       }}
     >
-      <p>{t.prechatIntro}</p>
-      {FIELDS.filter((field) => prechat[field] !== 'hidden').map((field) => {
-        const error = errors[field];
-        const required = prechat[field] === 'required';
-        return (
-          <label class="hl-field" key={field}>
-            <span>
-              {t[field]}
-              {required ? ' *' : <small> ({t.optional})</small>}
-            </span>
-            <input
-              data-testid={'hl-prechat-' + field}
-              name={field}
-              type={field === 'email' ? 'email' : field === 'phone' ? 'tel' : 'text'}
-              autocomplete={field === 'phone' ? 'tel' : field}
-              maxLength={field === 'email' ? 254 : 200}
-              required={required}
-              aria-invalid={error ? 'true' : 'false'}
-              aria-describedby={error ? 'hl-error-' + field : undefined}
-              value={values[field]}
-              onInput={(event) => setValues({ ...values, [field]: event.currentTarget.value })}
-            />
-            {error && (
-              <span class="hl-error" id={'hl-error-' + field} data-testid="hl-field-error" data-field={field}>
-                {error}
-              </span>
-            )}
-          </label>
-        );
-      })}
-      <button type="submit" class="hl-primary" data-testid="hl-prechat-submit">
-        {t.start}
+      {props.intro && <p>{props.intro}</p>}
+      {props.children}
+      {props.errors.form && (
+        <p class="hl-error" role="alert" data-testid="hl-form-error">
+          {props.errors.form}
+        </p>
+      )}
+      <button type="submit" class="hl-primary" data-testid={`hl-${props.name}-${props.name === 'prechat' ? 'submit' : 'send'}`} aria-disabled={props.busy ? 'true' : undefined}>
+        {props.submit}
       </button>
+      {t && (
+        <button type="button" class="hl-link" data-testid="hl-back" onClick={() => props.backTo!.openSheet(null)}>
+          {t.back}
+        </button>
+      )}
     </form>
+  );
+}
+
+/** A form's values: the contact's fields, prefilled with what the server already knows, and `more`. */
+function useContactValues<T extends string>(chat: WidgetChat, more: () => Record<T, string>) {
+  return useState<Record<Field | T, string>>(() => ({
+    name: chat.contact.name || '',
+    email: chat.contact.email || '',
+    phone: chat.contact.phone || '',
+    ...more(),
+  }));
+}
+
+function contactInput<V extends Record<Field, string>>(chat: WidgetChat, form: string, field: Field, values: V, set: (values: V) => void, required: boolean) {
+  const { t } = chat;
+  return (
+    <Input
+      key={field}
+      form={form}
+      name={field}
+      label={t[field]}
+      type={field === 'email' ? 'email' : field === 'phone' ? 'tel' : 'text'}
+      autocomplete={field === 'phone' ? 'tel' : field}
+      maxLength={field === 'email' ? 254 : 200}
+      required={required}
+      optional={t.optional}
+      error={chat.fieldErrors[field]}
+      value={values[field]}
+      onValue={(value) => set({ ...values, [field]: value })}
+    />
+  );
+}
+
+function Prechat({ chat }: { chat: WidgetChat }) {
+  const { t } = chat;
+  const prechat = chat.site!.prechat;
+  const [values, setValues] = useContactValues(chat, () => ({}));
+  return (
+    <Form name="prechat" intro={t.prechatIntro} errors={chat.fieldErrors} submit={t.start} onSubmit={() => chat.submitPrechat(values)}>
+      {FIELDS.filter((field) => prechat[field] !== 'hidden').map((field) =>
+        contactInput(chat, 'prechat', field, values, setValues, prechat[field] === 'required'),
+      )}
+    </Form>
+  );
+}
+
+/**
+ * No operator is available and the visitor has no open conversation: name, e-mail (the
+ * answer goes there) and the question. A phone only when the site requires one.
+ */
+function OfflineForm({ chat }: { chat: WidgetChat }) {
+  const { t } = chat;
+  const prechat = chat.site!.prechat;
+  const [values, setValues] = useContactValues(chat, () => ({ question: chat.takeOfflineDraft() }));
+  const submit = () => chat.submitOffline(values);
+  return (
+    <Form name="offline" intro={chat.site!.offline_text || t.offlineText} errors={chat.fieldErrors} submit={t.leave} onSubmit={submit}>
+      {prechat.name !== 'hidden' && contactInput(chat, 'offline', 'name', values, setValues, prechat.name === 'required')}
+      {contactInput(chat, 'offline', 'email', values, setValues, true)}
+      {prechat.phone === 'required' && contactInput(chat, 'offline', 'phone', values, setValues, true)}
+      <Input
+        form="offline"
+        name="question"
+        label={t.question}
+        area
+        required
+        maxLength={MAX_BODY}
+        error={chat.fieldErrors.question}
+        value={values.question}
+        onValue={(question) => setValues({ ...values, question })}
+        onEnter={submit}
+      />
+    </Form>
+  );
+}
+
+/** A confirmation in place of a request form; focused, so a screen reader says it. */
+function Done({ chat, name, text }: { chat: WidgetChat; name: string; text: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.focus(), []);
+  return (
+    <div class="hl-sheet">
+      <div ref={box} class="hl-form hl-done" data-testid={`hl-${name}-done`} role="status" tabIndex={-1}>
+        <p>{text}</p>
+        <button type="button" class="hl-primary" data-testid="hl-back" onClick={() => chat.openSheet(null)}>
+          {chat.t.back}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function CallbackForm({ chat }: { chat: WidgetChat }) {
+  const { t } = chat;
+  const [values, setValues] = useContactValues(chat, () => ({ time: '' }));
+  if (chat.callback === 'done') return <Done chat={chat} name="callback" text={t.callbackDone} />;
+  const busy = chat.callback === 'sending';
+  const errors = chat.callbackErrors;
+  const input = (name: 'phone' | 'name' | 'time', label: string, more: object) => (
+    <Input
+      form="callback"
+      name={name}
+      label={label}
+      optional={t.optional}
+      error={errors[name]}
+      value={values[name]}
+      onValue={(value) => setValues({ ...values, [name]: value })}
+      {...more}
+    />
+  );
+  return (
+    <div class="hl-sheet">
+      <Form name="callback" intro={t.callbackIntro} errors={errors} submit={busy ? t.sending : t.callbackSend} busy={busy} onSubmit={() => chat.submitCallback(values)} backTo={chat}>
+        {input('phone', t.phone, { type: 'tel', autocomplete: 'tel', required: true, maxLength: 40 })}
+        {input('name', t.name, { autocomplete: 'name' })}
+        {input('time', t.time, { maxLength: 100, placeholder: t.timeHint })}
+      </Form>
+    </div>
+  );
+}
+
+function TranscriptForm({ chat }: { chat: WidgetChat }) {
+  const { t } = chat;
+  const [email, setEmail] = useState(chat.contact.email || '');
+  if (chat.transcript === 'done') return <Done chat={chat} name="transcript" text={t.transcriptDone} />;
+  const busy = chat.transcript === 'sending';
+  return (
+    <div class="hl-sheet">
+      <Form name="transcript" intro={t.transcriptIntro} errors={chat.transcriptErrors} submit={busy ? t.sending : t.transcriptSend} busy={busy} onSubmit={() => chat.submitTranscript(email)} backTo={chat}>
+        <Input
+          form="transcript"
+          name="email"
+          label={t.email}
+          type="email"
+          autocomplete="email"
+          maxLength={254}
+          required
+          error={chat.transcriptErrors.email}
+          value={email}
+          onValue={setEmail}
+        />
+      </Form>
+    </div>
   );
 }
 

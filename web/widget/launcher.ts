@@ -7,6 +7,10 @@
  * (HOST/static/widget/chat.js) on the first click — or at once, panel closed, when this
  * browser already has a conversation with the site, so operator replies arrive and raise the
  * unread badge.
+ *
+ * The chat tells it the mode (docs/protocol.md, "Widget"): `offline` turns the button into
+ * "leave a message"; `hidden` (a ban) removes everything. A browser that was told `hidden`
+ * draws nothing on later pages until the chat's session call says otherwise.
  */
 import type { ChatHandle, MountOptions } from './chat';
 
@@ -19,8 +23,8 @@ const CSS = `
 .hl-launcher:hover{transform:scale(1.06)}
 .hl-launcher:focus-visible{outline:3px solid var(--hl-color,#2563eb);outline-offset:3px}
 .hl-launcher svg{width:28px;height:28px;fill:currentColor}
-.hl-launcher .x,:host([data-open]) .hl-launcher .b{display:none}
-:host([data-open]) .hl-launcher .x{display:block}
+.hl-launcher .x,.hl-launcher .m,:host([data-open]) .hl-launcher .b,:host([data-offline]) .hl-launcher .b{display:none}
+:host([data-open]) .hl-launcher .x,:host([data-offline]:not([data-open])) .hl-launcher .m{display:block}
 .hl-launcher[aria-busy=true]{cursor:progress;opacity:.8}
 .hl-unread{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}
 .hl-unread[hidden]{display:none}
@@ -29,6 +33,7 @@ const CSS = `
 
 const ICONS =
   '<svg class="b" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4.5 21l3.9-2.1c1.1.4 2.3.6 3.6.6 5.5 0 10-3.8 10-8.5S17.5 3 12 3z"/></svg>' +
+  '<svg class="m" viewBox="0 0 24 24" aria-hidden="true"><path d="M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z"/></svg>' +
   '<svg class="x" viewBox="0 0 24 24" aria-hidden="true"><path d="M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"/></svg>';
 
 (() => {
@@ -70,11 +75,13 @@ const ICONS =
   const button = root.querySelector('button')!;
   const badge = root.querySelector('span')!;
   let open = false;
+  let offline = false;
   const openLabel = ru ? 'Открыть чат' : 'Open chat';
+  const leaveLabel = ru ? 'Оставить сообщение' : 'Leave a message';
   const closeLabel = ru ? 'Закрыть чат' : 'Close chat';
   let unread = 0;
   const label = () => {
-    const text = open ? closeLabel : openLabel;
+    const text = open ? closeLabel : offline ? leaveLabel : openLabel;
     button.setAttribute('aria-label', unread && !open ? `${text} (${unread})` : text);
   };
 
@@ -104,6 +111,13 @@ const ICONS =
             show(next);
             if (!next) button.focus();
           },
+          onMode(mode) {
+            if (mode === 'hidden') return host.remove();
+            if (!host.isConnected) document.body.appendChild(host);
+            offline = mode === 'offline';
+            host.toggleAttribute('data-offline', offline);
+            label();
+          },
         }),
       (error) => {
         chat = undefined; // let the next click try again
@@ -122,6 +136,8 @@ const ICONS =
   });
 
   const attach = () => {
+    // Told `hidden` before: only the chat's session call may bring the button back (onMode).
+    if (stored('hidden')) return void load().catch(() => {});
     document.body.appendChild(host);
     // Someone who already wrote to this site gets operator replies (and unsent messages go out)
     // without having to click first.

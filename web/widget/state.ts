@@ -13,6 +13,11 @@ export const FIELDS = ['name', 'email', 'phone'] as const;
 export type Field = (typeof FIELDS)[number];
 type FieldMode = 'hidden' | 'optional' | 'required';
 type Contact = Record<Field, string | null>;
+/** What the widget shows (docs/protocol.md, "Widget"): the chat, the offline form, or nothing. */
+export type Mode = 'online' | 'offline' | 'hidden';
+/** A request form in the panel: idle (the form), waiting for its ack, or confirmed. */
+export type Progress = '' | 'sending' | 'done';
+export type Errors = Partial<Record<string, string>>;
 
 export interface Site {
   name: string;
@@ -22,6 +27,9 @@ export interface Site {
   position: 'left' | 'right';
   language: string;
   prechat: Record<Field, FieldMode>;
+  offline_text?: string;
+  callback?: boolean;
+  transcript?: boolean;
 }
 
 export interface Message {
@@ -40,6 +48,8 @@ export interface Conversation {
   id: number;
   number?: number;
   status: string;
+  /** chat, offline (left through the offline form) or callback. */
+  type?: string;
   last_seq?: number;
 }
 
@@ -53,6 +63,8 @@ export interface MountOptions {
   onOpen?(open: boolean): void;
   /** Messages from the support side the visitor has not seen yet. */
   onUnread?(count: number): void;
+  /** The mode as the server last said it; `hidden` means draw nothing at all. */
+  onMode?(mode: Mode): void;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -75,14 +87,23 @@ export class WidgetChat {
   contact: Contact = { name: null, email: null, phone: null };
   /** connecting | open | offline, plus "stopped" when the site key is unknown. */
   status: ConnState | 'stopped' = 'connecting';
+  mode: Mode = 'online';
   open = false;
   agentTyping = false;
   notice = '';
-  fieldErrors: Partial<Record<Field, string>> = {};
+  fieldErrors: Errors = {};
   prechatNeeded = false;
   /** A body handed back to the composer after the server refused it. */
   returnedDraft = '';
   conversations = new Map<number, Conversation>();
+  /** The offline form went out on this page: its thanks stay on screen. */
+  offlineSent = false;
+  /** A request form shown instead of the conversation, if any. */
+  sheet: 'callback' | 'transcript' | null = null;
+  callback: Progress = '';
+  callbackErrors: Errors = {};
+  transcript: Progress = '';
+  transcriptErrors: Errors = {};
   onChange: () => void = () => {};
 
   private messages = new Map<number, Message>();
@@ -92,6 +113,21 @@ export class WidgetChat {
   private writtenAt = new Map<string, string>();
   private token: string | null;
   private visitorId: string | null = null;
+  /**
+   * Whether we know which conversations the visitor has: at once for a visitor without any,
+   * after `welcome` otherwise (the offline form is only for someone with no open one).
+   */
+  private known = false;
+  /** The offline form's contact.update, so that a refusal brings that form back (not pre-chat). */
+  private offlineUpdateId = '';
+  /** The question of a refused offline form, handed back to it. */
+  private offlineDraft = '';
+  /**
+   * transcript.request in flight. Not in the outbox: its rate limit is 5 a day, and a
+   * `rate_limited` outbox frame would hold every message behind it for `retry_after`.
+   * Resent with the same client_id after a reconnect until answered (the server dedups).
+   */
+  private transcriptFrame: OutboxFrame | null = null;
   private rt: RealtimeClient | null = null;
   private seen: Record<string, number>;
   private readSent: Record<string, number>;
@@ -133,10 +169,9 @@ export class WidgetChat {
         this.dropToken();
         if (!(await this.startSession())) this.rt?.close();
       },
-      onStop: () => {
-        this.status = 'stopped';
-        this.changed();
-      },
+      // 4003: a ban made while connected (chat_unavailable), a site switched off, a foreign
+      // origin. Nothing a visitor can do about it: go quiet for this page view.
+      onStop: () => this.hide(false),
       outbox: this.storage.json<OutboxFrame[]>('outbox', []).filter((frame) => frame && frame.client_id),
       onOutbox: (frames) => this.storage.set('outbox', frames.length ? JSON.stringify(frames) : null),
     });
@@ -170,7 +205,14 @@ export class WidgetChat {
         /* offline: back off below */
       }
       if (response?.ok) {
-        this.applySession(await response.json());
+        const data = await response.json();
+        // A ban: the answer is just {"mode": "hidden"}. The token is kept, so a lifted ban
+        // brings back the same visitor with their history.
+        if (data.mode === 'hidden') {
+          this.hide(true);
+          return false;
+        }
+        this.applySession(data);
         return true;
       }
       if (response && response.status === 401 && this.token) {
@@ -192,6 +234,7 @@ export class WidgetChat {
   private applySession(data: {
     visitor_token: string;
     visitor_id: string;
+    mode?: Mode;
     site: Site;
     contact: Contact;
     has_conversations: boolean;
@@ -211,6 +254,28 @@ export class WidgetChat {
     if (data.has_conversations) this.storage.set('chat', '1');
     this.applyLook(data.site);
     this.prechatNeeded = this.needsPrechat(data.has_conversations);
+    this.known = !data.has_conversations && !this.conversations.size;
+    this.setMode(data.mode || 'online');
+  }
+
+  /** Follows the server's word on what to show; `hidden` (a ban) stops everything. */
+  private setMode(mode: Mode): void {
+    if (mode === 'hidden') return this.hide(true);
+    this.storage.set('hidden', null);
+    this.mode = mode;
+    this.options.onMode?.(mode);
+    this.changed();
+  }
+
+  /**
+   * Draws nothing more and never connects again on this page. `remember`: the launcher
+   * draws nothing on the next pages either until the session call says otherwise.
+   */
+  private hide(remember: boolean): void {
+    if (remember) this.storage.set('hidden', '1');
+    this.mode = 'hidden';
+    this.rt?.close();
+    this.options.onMode?.('hidden');
     this.changed();
   }
 
@@ -270,20 +335,32 @@ export class WidgetChat {
       case 'welcome':
         for (const conversation of frame.conversations || []) this.conversations.set(conversation.id, conversation);
         if (this.conversations.size) this.storage.set('chat', '1');
+        this.known = true;
+        if (this.transcriptFrame) this.rt!.send(this.transcriptFrame);
+        if (frame.mode) return this.setMode(frame.mode);
         break;
       case 'message':
         this.add(frame.message);
-        if (frame.message.author.type !== 'contact') this.setAgentTyping(false);
+        if (frame.message.author.type !== 'contact') {
+          this.setAgentTyping(false);
+          this.offlineSent = false; // an answer takes the thanks' place at the bottom
+        }
         break;
       case 'conversation':
         this.conversations.set(frame.conversation.id, frame.conversation);
         break;
       case 'ack':
-        if (frame.message) {
+        if (frame.client_id && frame.client_id === this.transcriptFrame?.client_id) {
+          this.transcriptFrame = null;
+          this.transcript = 'done';
+        } else if (frame.message) {
           this.add(frame.message);
           this.storage.set('chat', '1');
           this.markSeen(frame.message);
+        } else if (sent?.type === 'callback.request') {
+          this.callbackAccepted(frame, sent);
         } else {
+          if (frame.contact) this.contact = { ...this.contact, ...frame.contact };
           this.prechatAccepted();
         }
         break;
@@ -291,7 +368,9 @@ export class WidgetChat {
         this.setAgentTyping(!!frame.active);
         break;
       case 'error':
-        if (sent) this.refused(frame, sent);
+        if (frame.code === 'chat_unavailable') return this.hide(true);
+        if (frame.client_id && frame.client_id === this.transcriptFrame?.client_id) this.transcriptRefused(frame);
+        else if (sent) this.refused(frame, sent);
         break;
       default:
         return; // pong and friends change nothing on screen
@@ -315,6 +394,17 @@ export class WidgetChat {
   }
 
   private refused(frame: Frame, original: OutboxFrame): void {
+    if (original.type === 'callback.request') return this.callbackRefused(frame, original);
+    if (original.type === 'contact.update' && original.client_id === this.offlineUpdateId) {
+      // The offline form was refused (a bad e-mail): bring it back with the question in it.
+      // The question was held behind the form, so it was not stored without the address.
+      this.offlineSent = false;
+      this.offlineDraft = this.held.map((held) => held.body).join('\n\n');
+      this.hold([]);
+      this.fieldErrors = frame.field ? { [frame.field]: this.fieldMessage(frame) } : {};
+      if (!frame.field) this.showNotice(this.t.notSent);
+      return;
+    }
     if (original.type === 'contact.update') {
       // The pre-chat form was refused: show it again with the server's word next to the field.
       this.prechatNeeded = true;
@@ -339,6 +429,34 @@ export class WidgetChat {
   private fieldMessage(frame: Frame): string {
     if (this.lang === 'en' && frame.message) return String(frame.message);
     return frame.field === 'email' ? this.t.badEmail : frame.field === 'phone' ? this.t.badPhone : this.t.required;
+  }
+
+  private callbackAccepted(frame: Frame, sent: OutboxFrame): void {
+    this.callback = 'done';
+    this.contact.phone = sent.phone;
+    if (sent.name) this.contact.name = sent.name;
+    const id = frame.conversation_id;
+    if (id && !this.conversations.has(id)) this.conversations.set(id, { id, status: 'open', type: 'callback' });
+    this.storage.set('chat', '1');
+  }
+
+  private callbackRefused(frame: Frame, sent: OutboxFrame): void {
+    // It shares the message rate limit: a short wait and realtime.ts resends it by itself.
+    // A long one (a limit of its own) is shown, and then it must not go out later unseen.
+    if (frame.code === 'rate_limited' && Number(frame.retry_after) <= 60) return;
+    this.rt?.drop(sent.client_id);
+    this.callback = '';
+    this.callbackErrors = frame.field ? { [frame.field]: this.fieldMessage(frame) } : { form: this.requestError(frame) };
+  }
+
+  private transcriptRefused(frame: Frame): void {
+    this.transcriptFrame = null;
+    this.transcript = '';
+    this.transcriptErrors = frame.field === 'email' ? { email: this.fieldMessage(frame) } : { form: this.requestError(frame) };
+  }
+
+  private requestError(frame: Frame): string {
+    return frame.code === 'rate_limited' ? this.t.tooOften : this.t.notSent;
   }
 
   private prechatAccepted(): void {
@@ -374,6 +492,45 @@ export class WidgetChat {
   }
 
   // -- what the view reads ----------------------------------------------------------------
+
+  hasOpenConversation(): boolean {
+    return [...this.conversations.values()].some((conversation) => conversation.status === 'open');
+  }
+
+  /** The conversation a transcript is of: the open one, else the latest. */
+  currentConversation(): number | undefined {
+    const ids = [...this.conversations.values()]
+      .sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.id - a.id)
+      .map((conversation) => conversation.id);
+    return ids[0];
+  }
+
+  /**
+   * The offline form takes the composer's place for a visitor with no open conversation
+   * (one who has one keeps chatting, operators or not) and nothing on its way.
+   */
+  offlineFormNeeded(): boolean {
+    return (
+      this.mode === 'offline' &&
+      this.known &&
+      !this.offlineSent &&
+      !this.hasOpenConversation() &&
+      !this.held.length &&
+      !this.outboxHas('message.send')
+    );
+  }
+
+  /** Whether the conversation view may take input (not before we know it is no offline form). */
+  undecided(): boolean {
+    return this.mode === 'offline' && !this.known;
+  }
+
+  /** The question of a refused offline form, once. */
+  takeOfflineDraft(): string {
+    const draft = this.offlineDraft;
+    this.offlineDraft = '';
+    return draft;
+  }
 
   /** Every message, by conversation then seq, then the visitor's unconfirmed ones. */
   list(): Message[] {
@@ -418,6 +575,85 @@ export class WidgetChat {
     return true;
   }
 
+  /** The client-side check of a contact field; undefined when it is fine (or empty). */
+  private invalid(field: string, value: string): string | undefined {
+    const digits = value.replace(/\D/g, '').length;
+    if (field === 'email' && value && !EMAIL.test(value)) return this.t.badEmail;
+    if (field === 'phone' && value && (!PHONE.test(value) || digits < 5 || digits > 15)) return this.t.badPhone;
+  }
+
+  /**
+   * The offline form: contact.update (name, e-mail, a phone the site requires) then the
+   * question. The question waits in `held` until the contact is stored, as after the
+   * pre-chat form, so it is never stored without the address the answer goes to; `held`
+   * is in localStorage, so a reload loses neither.
+   */
+  submitOffline(values: Record<Field | 'question', string>): Errors {
+    const prechat = this.site!.prechat;
+    const errors: Errors = {};
+    const frame: OutboxFrame = { type: 'contact.update', client_id: newClientId() };
+    for (const field of FIELDS) {
+      const value = values[field].trim();
+      const required = field === 'email' || prechat[field] === 'required';
+      const error = value ? this.invalid(field, value) : required && this.t.required;
+      if (error) errors[field] = error;
+      if (value) frame[field] = value;
+    }
+    const question = values.question.trim();
+    if (!question) errors.question = this.t.required;
+    else if (question.length > MAX_BODY) errors.question = this.t.tooLong;
+    this.fieldErrors = errors;
+    if (!Object.keys(errors).length) {
+      for (const field of FIELDS) if (frame[field]) this.contact[field] = frame[field];
+      this.offlineSent = true;
+      this.prechatNeeded = false;
+      this.offlineUpdateId = frame.client_id;
+      this.storage.set('chat', '1');
+      const message: OutboxFrame = { type: 'message.send', client_id: newClientId(), body: question };
+      this.stamp(message.client_id);
+      this.hold([...this.held, message]);
+      this.rt?.enqueue(frame);
+    }
+    this.changed();
+    return errors;
+  }
+
+  openSheet(sheet: 'callback' | 'transcript' | null): void {
+    this.sheet = sheet;
+    // A confirmed request shows its form again next time: one may ask twice.
+    if (sheet === 'callback' && this.callback === 'done') this.callback = '';
+    if (sheet === 'transcript' && this.transcript === 'done') this.transcript = '';
+    this.changed();
+  }
+
+  /** "Call me back": through the outbox, so a reconnect or a reload neither loses nor repeats it. */
+  submitCallback(values: { phone: string; name: string; time: string }): void {
+    const phone = values.phone.trim();
+    const name = values.name.trim();
+    const time = values.time.trim();
+    const error = phone ? this.invalid('phone', phone) : this.t.required;
+    this.callbackErrors = error ? { phone: error } : {};
+    if (!error) {
+      this.callback = 'sending';
+      this.rt?.enqueue({ type: 'callback.request', client_id: newClientId(), phone, ...(name && { name }), ...(time && { time: time.slice(0, 100) }) });
+    }
+    this.changed();
+  }
+
+  /** "Send me this conversation by e-mail". */
+  submitTranscript(value: string): void {
+    const email = value.trim();
+    const error = email ? this.invalid('email', email) : this.contact.email ? undefined : this.t.required;
+    this.transcriptErrors = error ? { email: error } : {};
+    const conversationId = this.currentConversation();
+    if (!error && conversationId) {
+      this.transcript = 'sending';
+      this.transcriptFrame = { type: 'transcript.request', client_id: newClientId(), conversation_id: conversationId, ...(email && { email }) };
+      this.rt?.send(this.transcriptFrame); // else after the next `welcome`
+    }
+    this.changed();
+  }
+
   /** Validates and sends the pre-chat form; returns the errors (empty when it went out). */
   submitPrechat(values: Record<Field, string>): Partial<Record<Field, string>> {
     const prechat = this.site!.prechat;
@@ -431,9 +667,8 @@ export class WidgetChat {
         if (prechat[field] === 'required' && !this.contact[field]) errors[field] = this.t.required;
         continue;
       }
-      if (field === 'email' && !EMAIL.test(value)) errors.email = this.t.badEmail;
-      const digits = value.replace(/\D/g, '').length;
-      if (field === 'phone' && (!PHONE.test(value) || digits < 5 || digits > 15)) errors.phone = this.t.badPhone;
+      const error = this.invalid(field, value);
+      if (error) errors[field] = error;
       frame[field] = value;
       any = true;
     }

@@ -199,6 +199,9 @@ async def request_transcript(
         raise InvalidField(error.message, field="email") from None
     if not address:
         raise InvalidField("An e-mail address is needed.", field="email")
+    key = f"email:transcript:{contact_id}:{client_id}"
+    if await session.scalar(select(Job.id).where(Job.key == key)) is not None:
+        return  # a resend: the e-mail is on its way already, and costs no second request
     wait = services.transcript_requests.take(contact_id)
     if wait > 0:
         raise RateLimited(wait, "At most 5 transcripts a day.")
@@ -217,5 +220,5 @@ async def request_transcript(
             "text": text,
         },
         account_id=conversation.account_id,
-        key=f"email:transcript:{contact_id}:{client_id}",
+        key=key,
     )

@@ -103,7 +103,7 @@ async def frames(request: Request, services: ServicesDep) -> Response:
     inbox, visitor = await _authenticate(services, body, ip)
     collector = Collector()
     widget = WidgetConnection(services, collector, Site.of(inbox), visitor, ip)  # type: ignore[arg-type]
-    if any(isinstance(frame, dict) and frame.get("type") in ("typing", "message.send") for frame in batch):
+    if any(isinstance(frame, dict) and frame.get("type") in ("typing", "message.send", "contact.update") for frame in batch):
         # A socket knows the open conversation and the site's mode from `welcome`; a request must ask.
         await widget.find_open_conversation()
     for frame in batch:

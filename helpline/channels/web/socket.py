@@ -269,7 +269,10 @@ class WidgetConnection:
                 if getattr(contact, field) is None and (not isinstance(given, str) or not given.strip()):
                     raise InvalidField(f"{field} is required.", field=field)
             for field in ("name", "email", "phone"):
-                if getattr(self.settings.prechat, field) == "hidden":
+                # The offline form always asks for an e-mail (the answer goes there), even
+                # where the chat's pre-chat form hides it.
+                offline_email = field == "email" and self.mode == "offline"
+                if getattr(self.settings.prechat, field) == "hidden" and not offline_email:
                     changes.pop(field, None)
             await update_contact(
                 session, actor=Actor("contact", contact.id, contact.name), contact=contact, changes=changes
