@@ -29,6 +29,8 @@ from helpline.contacts.api import router as contacts_router
 from helpline.contacts.bans import BanList
 from helpline.contacts.bans_api import router as bans_router
 from helpline.conversations.api import router as conversations_router
+from helpline.conversations.files import FileStore
+from helpline.conversations.files_api import router as files_router
 from helpline.conversations.socket import console_socket
 from helpline.core.bus import create_bus
 from helpline.core.db import Database
@@ -38,6 +40,8 @@ from helpline.core.jobs import JobRunner
 from helpline.core.runtime import Services
 from helpline.settings import Settings
 from helpline.visitors.actions import mark_everyone_offline
+from helpline.visitors.api import router as visitors_router
+from helpline.visitors.environment import configure_city_lookup
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +119,14 @@ def build_services(settings: Settings) -> Services:
     db.after_commit = hub.ring
     tokens = VisitorTokens(settings.signing_key, settings.visitor_token_days)
     web_mail.configure(settings.offline_email_delay)
+    configure_city_lookup(settings.geoip_city_db)
     presence = Presence(db, settings.presence_timeout)
     bans = BanList(db)
     hub.signal_listeners.append(bans.on_signal)
-    return Services(settings=settings, db=db, bus=bus, hub=hub, tokens=tokens, presence=presence, bans=bans)
+    files = FileStore(settings.data_dir / "files")
+    return Services(
+        settings=settings, db=db, bus=bus, hub=hub, tokens=tokens, presence=presence, bans=bans, files=files
+    )
 
 
 def create_app(settings: Settings | None = None) -> WebSocketShortcut:
@@ -163,6 +171,8 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         contacts_router,
         bans_router,
         canned_router,
+        visitors_router,
+        files_router,
         widget_router,
         widget_poll_router,
     ):

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
     log_level: str = "info"
+    geoip_city_db: str | None = Field(
+        None, description="A MaxMind-format city database (e.g. GeoLite2-City.mmdb) for visitors' cities."
+    )
     presence_timeout: float = Field(
         60, ge=1, description="Seconds without a connected console before an agent is offline."
     )

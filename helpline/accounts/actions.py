@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.accounts.events import AgentUpdated
 from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus, Role
 from helpline.accounts.schemas import agent_out
+from helpline.accounts.settings import AccountSettings
 from helpline.contacts.actions import clean_email
 from helpline.core.audit import Actor, record_change
 from helpline.core.clock import utcnow
@@ -139,3 +140,24 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
     if changed:
         await session.flush()
         queue_event(session, agent.account_id, AgentUpdated(agent=agent_out(agent)), audience="agents")
+
+
+async def update_account_settings(
+    session: AsyncSession, *, actor: Agent, account: Account, auto_away_minutes: int, max_file_mb: int
+) -> AccountSettings:
+    """An admin changes the account's general settings (SMTP has its own action)."""
+    if actor.role != Role.admin:
+        raise Forbidden()
+    settings = AccountSettings.of(account.settings)
+    changes = {"auto_away_minutes": (settings.auto_away_minutes, auto_away_minutes), "files.max_mb": (settings.files.max_mb, max_file_mb)}
+    for field, (old, new) in changes.items():
+        if old != new:
+            record_change(
+                session, account_id=account.id, actor=Actor("agent", actor.id, actor.name),
+                entity_type="account", entity_id=account.id, field=field, old=old, new=new,
+            )
+    settings.auto_away_minutes = auto_away_minutes
+    settings.files.max_mb = max_file_mb
+    account.settings = settings.model_dump(mode="json")
+    await session.flush()
+    return settings

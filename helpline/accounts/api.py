@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from helpline.accounts import actions, presence
@@ -88,6 +89,39 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
         "account": {**account_out(account).model_dump(), "settings": {"auto_away_minutes": settings.auto_away_minutes}},
         "csrf_token": context.session.csrf_token,
     }
+
+
+class FilesIn(BaseModel):
+    max_mb: int = Field(ge=1, le=100)
+
+
+class AccountSettingsIn(BaseModel):
+    auto_away_minutes: int = Field(ge=0, le=480)
+    files: FilesIn
+
+
+def _general(settings: AccountSettings) -> dict:
+    return {"settings": {"auto_away_minutes": settings.auto_away_minutes, "files": {"max_mb": settings.files.max_mb}}}
+
+
+@router.get("/account/settings")
+async def get_account_settings(context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        account = await session.get(Account, context.agent.account_id)
+    assert account is not None
+    return _general(AccountSettings.of(account.settings))
+
+
+@router.put("/account/settings")
+async def put_account_settings(body: AccountSettingsIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        account = await session.get(Account, context.agent.account_id, with_for_update=True, populate_existing=True)
+        assert account is not None
+        settings = await actions.update_account_settings(
+            session, actor=context.agent, account=account,
+            auto_away_minutes=body.auto_away_minutes, max_file_mb=body.files.max_mb,
+        )
+    return _general(settings)
 
 
 @router.post("/me/status")

@@ -51,11 +51,13 @@ async def authenticate(connection: HTTPConnection, services: Services) -> AgentC
     return AgentContext(agent=agent, session=agent_session, token=token)
 
 
-def check_csrf(request: Request, agent_session: AgentSession) -> None:
-    """State-changing requests must echo the session's CSRF token and send JSON.
+def check_csrf(request: Request, agent_session: AgentSession, *, body: str = "application/json") -> None:
+    """State-changing requests must echo the session's CSRF token and send JSON (or, for
+    uploads, multipart/form-data).
 
     The JSON requirement matters too: a cross-site HTML form cannot send
     `application/json`, and a cross-site script cannot without a CORS preflight we refuse.
+    An upload is a form, but no cross-site form can add the CSRF header.
     """
     if request.method in SAFE_METHODS:
         return
@@ -63,8 +65,8 @@ def check_csrf(request: Request, agent_session: AgentSession) -> None:
     if not hmac.compare_digest(sent.encode(), agent_session.csrf_token.encode()):
         raise CsrfFailed()
     content_type = request.headers.get("content-type", "")
-    if not content_type.split(";")[0].strip().lower() == "application/json":
-        raise BadRequest("Send JSON with Content-Type: application/json.")
+    if not content_type.split(";")[0].strip().lower() == body:
+        raise BadRequest(f"Send Content-Type: {body}.")
 
 
 async def current_agent(request: Request, services: ServicesDep) -> AgentContext:
@@ -74,6 +76,15 @@ async def current_agent(request: Request, services: ServicesDep) -> AgentContext
 
 
 CurrentAgent = Annotated[AgentContext, Depends(current_agent)]
+
+
+async def current_uploader(request: Request, services: ServicesDep) -> AgentContext:
+    context = await authenticate(request, services)
+    check_csrf(request, context.session, body="multipart/form-data")
+    return context
+
+
+CurrentUploader = Annotated[AgentContext, Depends(current_uploader)]
 
 
 async def current_admin(context: CurrentAgent) -> AgentContext:

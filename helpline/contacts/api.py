@@ -34,6 +34,6 @@ async def get_contact(contact_id: int, context: CurrentAgent, services: Services
         visitor = await visitor_of_contact(session, contact.id)
     return {
         "contact": contact_out(contact, list(identities)),
-        "visitor": visitor_out(visitor) if visitor else None,
+        "visitor": visitor_out(visitor, in_chat=any(c.status == "open" for c in conversations)) if visitor else None,
         "conversations": summaries,
     }

@@ -7,6 +7,7 @@ trail and events, and never commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,7 +33,9 @@ from helpline.core.errors import (
 )
 from helpline.core.events import queue_event
 from helpline.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from helpline.conversations.files import claim_files, file_out, link_files
 from helpline.conversations.models import (
+    Attachment,
     AuthorType,
     Channel,
     Conversation,
@@ -109,12 +112,15 @@ _NUMBER_FROM_AGENT = _numbering("reset")  # an agent answered: read, and maybe f
 _NUMBER_OTHER = _numbering("keep")  # notes, bots, system messages
 
 
-def clean_body(body: object) -> str:
+def clean_body(body: object, *, with_files: bool = False) -> str:
+    """A message's text; it may be empty only when files go with it."""
+    if body is None and with_files:
+        return ""
     if not isinstance(body, str):
         raise InvalidField("Message body must be text.", field="body")
     # Trim only the ends: inner line breaks and spacing are part of what the author wrote.
     body = body.strip()
-    if not body:
+    if not body and not with_files:
         raise EmptyMessage(field="body")
     if len(body) > MAX_BODY_LENGTH:
         raise MessageTooLong(field="body")
@@ -246,6 +252,25 @@ async def open_conversation(
     return conversation
 
 
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+async def mentioned_agents(session: AsyncSession, account_id: int, text: str) -> list[int]:
+    """Agents a note @mentions, by name without spaces or by the e-mail's local part."""
+    handles = {h.lower().rstrip(".") for h in _MENTION.findall(text)}
+    if not handles:
+        return []
+    agents = (
+        await session.execute(
+            select(Agent.id, Agent.name, Agent.email).where(Agent.account_id == account_id, Agent.is_active.is_(True))
+        )
+    ).all()
+    return [
+        a.id for a in agents
+        if "".join(a.name.split()).lower() in handles or a.email.split("@")[0].lower() in handles
+    ]
+
+
 async def _find_by_client_id(
     session: AsyncSession, account_id: int, author: Actor, client_id: str | None
 ) -> Message | None:
@@ -268,6 +293,7 @@ async def post_message(
     client_id: str | None = None,
     inbox: Inbox | None = None,
     contact: Contact | None = None,
+    file_ids: list[int] | None = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns it and whether it was a resend of a stored one.
 
@@ -278,7 +304,7 @@ async def post_message(
     This is the hottest write of Helpline, so it speaks Core: one UPDATE ... RETURNING
     numbers the message and one INSERT stores it, instead of the ORM's unit of work.
     """
-    text = clean_body(body)
+    text = clean_body(body, with_files=bool(file_ids))
     if kind not in (MessageKind.text, MessageKind.note):
         raise InvalidField("Unknown message kind.", field="kind")
     if kind == MessageKind.note and author.type != AuthorType.agent:
@@ -286,9 +312,14 @@ async def post_message(
     existing = await _find_by_client_id(session, conversation.account_id, author, client_id)
     if existing is not None:
         return existing, True
+    files = await claim_files(
+        session, account_id=conversation.account_id, uploader_type=author.type, uploader_id=author.id or 0,
+        file_ids=file_ids or [],
+    )
+    mentions = await mentioned_agents(session, conversation.account_id, text) if kind == MessageKind.note else None
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=kind,
-        client_id=client_id, inbox=inbox, contact=contact,
+        client_id=client_id, inbox=inbox, contact=contact, files=files, mentions=mentions,
     )
     if author.type == AuthorType.agent and kind == MessageKind.text:
         for hook in reply_hooks:
@@ -306,6 +337,8 @@ async def _append_message(
     client_id: str | None,
     inbox: Inbox | None,
     contact: Contact | None,
+    files: list[Attachment] | None = None,
+    mentions: list[int] | None = None,
 ) -> Message:
     """Store a validated, new message and queue its event (see `post_message`).
 
@@ -325,7 +358,7 @@ async def _append_message(
             numbering,
             {
                 "conversation_id": conversation.id,
-                "body": text[:PREVIEW_LENGTH],
+                "body": (text or " ".join(f"📎 {f.filename}" for f in files or ()))[:PREVIEW_LENGTH],
                 "author_type": author.type,
                 "kind": kind,
                 "now": now,
@@ -346,11 +379,15 @@ async def _append_message(
         kind=kind,
         body=text,
         client_id=client_id,
+        attachments=[file_out(f) for f in files] if files else None,
+        mentions=mentions or None,
         created_at=now,
     )
     message.id = await session.scalar(
         _INSERT_MESSAGE, {c.key: getattr(message, c.key) for c in _messages.c if c.key != "id"}
     )
+    if files:
+        await link_files(session, files, conversation_id=row.id, message_id=message.id)
     queue_event(
         session,
         row.account_id,
@@ -375,6 +412,7 @@ async def receive_visitor_message(
     context: dict[str, Any],
     require: tuple[str, ...] = (),
     new_type: ConversationType = ConversationType.chat,
+    file_ids: list[int] | None = None,
 ) -> tuple[Message, Conversation, bool]:
     """A message from the website widget: into the visitor's open conversation, or a new one
     (of `new_type`: offline when the site was offline).
@@ -382,7 +420,7 @@ async def receive_visitor_message(
     `require` names contact fields (name, email, phone) the site's pre-chat form requires:
     without them nothing is stored.
     """
-    text = clean_body(body)  # validate before anything is created
+    text = clean_body(body, with_files=bool(file_ids))  # validate before anything is created
     # Rows, not ORM objects: this runs for every message a visitor sends (see _append_message).
     # Lock the contact: two tabs of one visitor must not open two conversations at once.
     contact = (await session.execute(_LOCK_CONTACT, {"contact_id": contact_id})).one_or_none()
@@ -400,15 +438,60 @@ async def receive_visitor_message(
     conversation = (
         await session.execute(_OPEN_CONVERSATION_OF, {"contact_id": contact.id, "inbox_id": inbox.id})
     ).one_or_none()
+    files = await claim_files(
+        session, account_id=inbox.account_id, uploader_type=AuthorType.contact, uploader_id=contact.id,
+        file_ids=file_ids or [],
+    )
     if conversation is None:
         conversation = await open_conversation(
             session, inbox=inbox, contact=contact, context=context, type=new_type
         )
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
-        client_id=client_id, inbox=inbox, contact=contact,
+        client_id=client_id, inbox=inbox, contact=contact, files=files,
     )
     return message, conversation, False
+
+
+async def invite_visitor(
+    session: AsyncSession,
+    *,
+    agent: Agent,
+    inbox: Inbox,
+    contact: Contact,
+    body: object,
+    client_id: str,
+    context: dict[str, Any],
+) -> tuple[Conversation, Message, bool]:
+    """An agent starts a chat with a visitor on the site (a manual invitation): into the
+    visitor's open conversation, or a new one assigned to the agent.
+
+    Precondition: `contact` was loaded with a row lock (two agents inviting at once must
+    not open two conversations)."""
+    author = agent_actor(agent)
+    text = clean_body(body)
+    existing = await _find_by_client_id(session, inbox.account_id, author, client_id)
+    if existing is not None:
+        conversation = await session.get(Conversation, existing.conversation_id)
+        assert conversation is not None
+        return conversation, existing, True
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id, Conversation.status == Status.open)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if conversation is None:
+        conversation = await open_conversation(session, inbox=inbox, contact=contact, context=context)
+        conversation.assignee_id = agent.id
+        await session.flush()
+    message, _ = await post_message(
+        session, conversation=conversation, author=author, body=text, kind=MessageKind.text,
+        client_id=client_id, inbox=inbox, contact=contact,
+    )
+    await session.refresh(conversation)
+    return conversation, message, False
 
 
 async def request_callback(

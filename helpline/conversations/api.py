@@ -11,6 +11,7 @@ from sqlalchemy import select
 from helpline.accounts import presence
 from helpline.accounts.auth import CurrentAdmin, CurrentAgent
 from helpline.accounts.models import AgentStatus
+from helpline.channels.web.site import SiteSettings
 from helpline.core.errors import NotFound
 from helpline.core.events import EventRecord, event_frame
 from helpline.core.http import ServicesDep
@@ -27,7 +28,8 @@ from helpline.conversations.schemas import (
     message_out,
 )
 from helpline.conversations.typing import signal_agent_typing
-from helpline.visitors.queries import visitor_of_contact
+from helpline.visitors.models import InvitationStats
+from helpline.visitors.queries import in_chat_contacts, visitor_of_contact
 from helpline.visitors.schemas import visitor_out
 
 router = APIRouter(prefix="/api/v1")
@@ -66,10 +68,11 @@ async def get_conversation(conversation_id: int, context: CurrentAgent, services
         [summary] = await queries.summaries(session, [conversation])
         messages = await queries.messages_of(session, conversation.id)
         visitor = await visitor_of_contact(session, conversation.contact_id)
+        in_chat = bool(await in_chat_contacts(session, [conversation.contact_id]))
     return {
         "conversation": summary,
         "messages": [message_out(m) for m in messages],
-        "visitor": visitor_out(visitor) if visitor else None,
+        "visitor": visitor_out(visitor, in_chat=in_chat) if visitor else None,
     }
 
 
@@ -86,6 +89,7 @@ async def send_message(
             body=body.body,
             kind=body.kind,
             client_id=body.client_id,
+            file_ids=body.file_ids,
         )
     if duplicate:
         response.status_code = 200
@@ -179,6 +183,29 @@ async def patch_inbox(inbox_id: int, body: InboxPatchIn, context: CurrentAdmin, 
             raise NotFound("No such inbox.")
         await actions.update_inbox(session, actor=context.agent, inbox=inbox, name=body.name, settings=body.settings)
     return {"inbox": inbox_out(inbox)}
+
+
+@router.get("/inboxes/{inbox_id}/invitations")
+async def invitation_stats(inbox_id: int, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        inbox = await session.get(Inbox, inbox_id)
+        if inbox is None or inbox.account_id != context.agent.account_id:
+            raise NotFound("No such inbox.")
+        counts = {
+            row.invitation_id: row
+            for row in (await session.scalars(select(InvitationStats).where(InvitationStats.inbox_id == inbox.id))).all()
+        }
+    rules = SiteSettings.of(inbox.settings).invitations if inbox.channel == "web" else []
+    return {
+        "invitations": [
+            {
+                "id": rule.id,
+                "shown": counts[rule.id].shown if rule.id in counts else 0,
+                "accepted": counts[rule.id].accepted if rule.id in counts else 0,
+            }
+            for rule in rules
+        ]
+    }
 
 
 async def events_after(services: ServicesDep, account_id: int, after: int, limit: int) -> list[EventRecord]:

@@ -111,6 +111,7 @@ class Message(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))
     # Files sent with the message: [{id, name, size, content_type}] (rows in `attachments`).
     attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    mentions: Mapped[list[int] | None] = mapped_column(Json)  # agents @mentioned in a note
     created_at: Mapped[datetime]
 
 

@@ -27,6 +27,8 @@ class MessageOut(BaseModel):
     author: AuthorOut
     kind: str
     body: str
+    attachments: list[dict[str, Any]]
+    mentions: list[int]
     client_id: str | None
     created_at: str
 
@@ -92,6 +94,8 @@ def message_out(message: Message) -> MessageOut:
         author=AuthorOut(type=message.author_type, id=message.author_id, name=message.author_name),
         kind=message.kind,
         body=message.body,
+        attachments=message.attachments or [],
+        mentions=message.mentions or [],
         client_id=message.client_id,
         created_at=isoformat(message.created_at) or "",
     )
@@ -140,8 +144,9 @@ def widget_conversation_out(conversation: Conversation) -> WidgetConversationOut
 
 class SendMessageIn(BaseModel):
     client_id: str = Field(pattern=CLIENT_ID_PATTERN)
-    body: str
+    body: str = ""
     kind: Literal["text", "note"] = "text"
+    file_ids: list[int] = Field(default_factory=list, max_length=10)
 
 
 class AssignIn(BaseModel):

@@ -26,6 +26,7 @@ from helpline.core.realtime import (
 from helpline.core.runtime import Services
 from helpline.conversations import actions, queries
 from helpline.conversations.api import MAX_REPLAY, events_after, head_event_id
+from helpline.conversations.files import clean_file_ids
 from helpline.conversations.schemas import message_out
 from helpline.conversations.typing import signal_agent_typing
 
@@ -82,6 +83,7 @@ class ConsoleConnection:
                 "conversation_id": message.get("conversation_id"),
                 "author": author,
                 "active": bool(message.get("active")),
+                "draft": message.get("draft"),
             }
         )
 
@@ -147,6 +149,7 @@ class ConsoleConnection:
                 body=frame.get("body"),
                 kind=kind if isinstance(kind, str) else "",
                 client_id=client_id,
+                file_ids=clean_file_ids(frame.get("file_ids")),
             )
         self.conn.send(
             {"type": "ack", "client_id": client_id, "message": message_out(message).model_dump(), "duplicate": duplicate}

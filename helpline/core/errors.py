@@ -18,6 +18,8 @@ must end, a WebSocket close code. docs/protocol.md lists them for clients.
     │   └── UnknownSite         404 unknown_site           (ws 4003)
     ├── Conflict                409 conflict
     │   └── AtCapacity          409 at_capacity
+    ├── FileTooLarge            413 file_too_large
+    ├── FileTypeNotAllowed      415 file_type_not_allowed
     ├── TooManyRequests         429 (retry_after)
     │   ├── TooManyAttempts     429 too_many_attempts
     │   └── RateLimited         429 rate_limited
@@ -135,6 +137,16 @@ class Conflict(HelplineError):
 class AtCapacity(Conflict):
     code = "at_capacity"
     default_message = "The agent already has as many conversations as their capacity allows."
+
+
+class FileTooLarge(HelplineError):
+    code, status = "file_too_large", 413
+    default_message = "The file is too large."
+
+
+class FileTypeNotAllowed(HelplineError):
+    code, status = "file_type_not_allowed", 415
+    default_message = "Files of this type cannot be sent: images, PDF, text and office documents can."
 
 
 class TooManyRequests(HelplineError):

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from helpline.accounts.presence import Presence
     from helpline.channels.web.site import VisitorTokens
     from helpline.contacts.bans import BanList
+    from helpline.conversations.files import FileStore
     from helpline.core.bus import Bus
     from helpline.core.db import Database
     from helpline.core.hub import Hub
@@ -27,6 +28,7 @@ class Services:
     tokens: VisitorTokens
     presence: Presence
     bans: BanList
+    files: FileStore
     # Five wrong passwords per e-mail and address in 15 minutes, fifty per address.
     login_failures: FailureWindow = field(default_factory=lambda: FailureWindow(5, 900))
     login_failures_by_ip: FailureWindow = field(default_factory=lambda: FailureWindow(50, 900))

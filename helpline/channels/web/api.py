@@ -11,7 +11,7 @@ from sqlalchemy import select
 from helpline.channels.web.site import Site, SiteSettings, site_mode
 from helpline.contacts.bans import Who
 from helpline.contacts.models import Contact
-from helpline.core.errors import InvalidToken, UnknownSite
+from helpline.core.errors import HelplineError, InvalidToken, UnknownSite
 from helpline.core.http import ServicesDep, client_ip
 from helpline.conversations.models import Conversation, Inbox
 from helpline.visitors.actions import clean_page, start_visit
@@ -41,7 +41,36 @@ def site_out(inbox: Inbox) -> dict[str, Any]:
     """The widget's view of the site settings (the business hours and the agent rule stay
     on the server: the widget learns their outcome as `mode`)."""
     settings = SiteSettings.of(inbox.settings)
-    return {"name": inbox.name, **settings.model_dump(mode="json", exclude={"hours", "offline_when_no_agents"})}
+    out = settings.model_dump(mode="json", exclude={"hours", "offline_when_no_agents"})
+    out["invitations"] = [i for i in out["invitations"] if i["enabled"]]
+    return {"name": inbox.name, **out}
+
+
+@router.get("/mode")
+async def launcher_mode(request: Request, services: ServicesDep, site: str = "", visitor: str | None = None) -> dict:
+    """What the launcher needs to draw itself; reads only, so every page view may ask."""
+    async with services.db.read() as session:
+        inbox = await active_site(session, site[:64])
+        public_id = None
+        if visitor:
+            try:
+                account_id, inbox_id, public_id = services.tokens.read(visitor)
+            except HelplineError:
+                public_id = None  # a stale token: the session call will sort it out
+            else:
+                if (account_id, inbox_id) != (inbox.account_id, inbox.id):
+                    public_id = None
+        ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
+        if await services.bans.banned(inbox.account_id, Who(public_id, ip)):
+            return HIDDEN
+        site_view = Site.of(inbox)
+        mode = await site_mode(session, site_view)
+    return {
+        "mode": mode,
+        "track_visitors": site_view.settings.track_visitors,
+        "color": site_view.settings.color,
+        "position": site_view.settings.position,
+    }
 
 
 @router.post("/session")

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from helpline.channels.web.site import Site
-from helpline.channels.web.socket import WidgetConnection, _authenticate, _cursors
+from helpline.channels.web.socket import WidgetConnection, _cursors, authenticate_visitor
 from helpline.core.errors import BadRequest, HelplineError, InvalidField
 from helpline.core.http import ServicesDep, client_ip
 from helpline.core.realtime import dumps, error_frame
@@ -68,7 +68,7 @@ async def poll(request: Request, services: ServicesDep) -> Response:
     if not isinstance(wait, int | float) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_SECONDS:
         raise InvalidField(f"wait must be 0-{MAX_WAIT_SECONDS} seconds.", field="wait")
     ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
-    inbox, visitor = await _authenticate(services, hello, ip)
+    inbox, visitor = await authenticate_visitor(services, hello, ip)
     cursors = _cursors(hello.get("cursors"))
     try:
         page = clean_page(hello.get("page"))
@@ -100,7 +100,7 @@ async def frames(request: Request, services: ServicesDep) -> Response:
     if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_FRAMES:
         raise InvalidField(f"frames must be a list of 1-{MAX_FRAMES} frames.", field="frames")
     ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
-    inbox, visitor = await _authenticate(services, body, ip)
+    inbox, visitor = await authenticate_visitor(services, body, ip)
     collector = Collector()
     widget = WidgetConnection(services, collector, Site.of(inbox), visitor, ip)  # type: ignore[arg-type]
     if any(isinstance(frame, dict) and frame.get("type") in ("typing", "message.send", "contact.update") for frame in batch):

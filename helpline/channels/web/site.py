@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,45 @@ class PrechatFields(BaseModel):
         return tuple(f for f in ("name", "email", "phone") if getattr(self, f) == "required")
 
 
+class InvitationConditions(BaseModel):
+    time_on_page: int | None = Field(None, ge=0, le=86400)
+    time_on_site: int | None = Field(None, ge=0, le=86400)
+    url: str | None = Field(None, max_length=500)  # a glob: * is any characters
+    pages_viewed: int | None = Field(None, ge=0, le=1000)
+    visit_number: int | None = Field(None, ge=0, le=100000)
+    referrer: str | None = Field(None, max_length=200)
+    utm: dict[str, str] | None = None
+    countries: list[str] | None = Field(None, max_length=250)
+    only_when_online: bool = Field(True, strict=True)
+
+    @field_validator("utm")
+    @classmethod
+    def _utm_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            if len(value) > 5 or any(not key.startswith("utm_") or len(key) > 40 or len(v) > 200 for key, v in value.items()):
+                raise ValueError("utm holds at most 5 utm_* tags")
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _country_codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            if any(not re.fullmatch(r"[A-Za-z]{2}", code) for code in value):
+                raise ValueError("countries are two-letter ISO codes")
+            value = [code.upper() for code in value]
+        return value
+
+
+class Invitation(BaseModel):
+    """A proactive invitation: shown by the widget when every condition holds."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    text: str = Field(min_length=1, max_length=300)
+    enabled: bool = Field(True, strict=True)
+    conditions: InvitationConditions = InvitationConditions()
+    frequency: Literal["once_per_visit", "once_per_day", "once", "every_page"] = "once_per_visit"
+
+
 class SiteSettings(BaseModel):
     title: str = Field("", max_length=100)
     greeting: str = Field("", max_length=500)
@@ -41,6 +81,22 @@ class SiteSettings(BaseModel):
     hours: BusinessHours | None = None  # None: always open
     callback: bool = Field(True, strict=True)  # offer "call me back"
     transcript: bool = Field(True, strict=True)  # let visitors have the conversation e-mailed
+    logo_url: str | None = Field(None, max_length=500, pattern=r"^https://")
+    size: Literal["compact", "standard", "large"] = "standard"
+    sounds: bool = Field(True, strict=True)
+    # Operators see the visitor's draft as it is typed; the widget tells the visitor so.
+    typing_preview: bool = Field(False, strict=True)
+    invitation_text: str = Field("", max_length=300)
+    # Load the chat in the background on every page, so the visitor is in the live list.
+    track_visitors: bool = Field(True, strict=True)
+    invitations: list[Invitation] = Field(default_factory=list, max_length=20)
+
+    @field_validator("invitations")
+    @classmethod
+    def _unique_ids(cls, value: list[Invitation]) -> list[Invitation]:
+        if len({i.id for i in value}) != len(value):
+            raise ValueError("invitation ids must be unique")
+        return value
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> SiteSettings:

@@ -40,12 +40,14 @@ from helpline.core.realtime import (
 )
 from helpline.core.runtime import Services
 from helpline.conversations import actions
+from helpline.conversations.files import clean_file_ids
 from helpline.conversations.models import Conversation, ConversationType, Inbox, Status
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
-from helpline.visitors.actions import clean_page, visitor_seen
+from helpline.visitors.actions import clean_page, count_invitation, visitor_context, visitor_seen
 from helpline.visitors.models import Visitor
 
+MAX_DRAFT = 2000
 FLOOD_CLOSE_AFTER = 50  # refused messages within FLOOD_WINDOW seconds
 FLOOD_WINDOW = 60.0
 
@@ -68,7 +70,7 @@ class WidgetConnection:
         self.contact_id = visitor.contact_id
         self.visitor_id = visitor.id
         self.public_id = visitor.public_id
-        self.context = _context_of(visitor)
+        self.context = visitor_context(visitor)
         self.sent_seq: dict[int, int] = {}
         self._replaying = True
         self._held: list[tuple[int, int | None, str]] = []
@@ -140,6 +142,7 @@ class WidgetConnection:
             {
                 "type": "welcome",
                 "visitor_id": self.public_id,
+                "country": self.context.get("country"),
                 "mode": self.mode,
                 "conversations": [widget_conversation_out(c).model_dump() for c in conversations],
                 "heartbeat": HEARTBEAT_SECONDS,
@@ -194,9 +197,13 @@ class WidgetConnection:
             async with self.services.db.transaction() as session:
                 seen = await visitor_seen(session, visitor_id=self.visitor_id, page=page)
             if seen is not None:
-                self.context = _context_of(seen)
+                self.context = visitor_context(seen)
         elif kind == "read":
             await self.read(frame)
+        elif kind == "invitation.shown":
+            await self.count_invitation(frame, "shown")
+        elif kind == "invitation.accepted":
+            await self.count_invitation(frame, "accepted")
         elif kind == "callback.request":
             await self.request_callback(frame)
         elif kind == "transcript.request":
@@ -218,7 +225,8 @@ class WidgetConnection:
 
     async def send_message(self, frame: dict[str, Any]) -> None:
         client_id = client_id_of(frame)
-        actions.clean_body(frame.get("body"))  # refuse bad input before spending a token
+        file_ids = clean_file_ids(frame.get("file_ids"))
+        actions.clean_body(frame.get("body"), with_files=bool(file_ids))  # refuse bad input before spending a token
         self._take_token()
         async with self.services.db.transaction() as session:
             message, conversation, duplicate = await actions.receive_visitor_message(
@@ -230,6 +238,7 @@ class WidgetConnection:
                 context=self.context,
                 require=self.settings.prechat.required(),
                 new_type=ConversationType.offline if self.mode == "offline" else ConversationType.chat,
+                file_ids=file_ids,
             )
         if conversation.status == Status.open:
             self.open_conversation_id = conversation.id
@@ -247,6 +256,9 @@ class WidgetConnection:
         active = frame.get("active")
         if not isinstance(active, bool):
             raise InvalidField("active must be true or false.", field="active")
+        draft = frame.get("draft")
+        if draft is not None and (not isinstance(draft, str) or len(draft) > MAX_DRAFT):
+            raise InvalidField(f"draft is text of at most {MAX_DRAFT} characters.", field="draft")
         await self.services.hub.signal(
             {
                 "kind": "typing",
@@ -255,8 +267,17 @@ class WidgetConnection:
                 "conversation_id": self.open_conversation_id,
                 "author": {"type": "contact", "id": self.contact_id, "name": None},
                 "active": active,
+                # Only where the site shows operators the draft (and tells the visitor so).
+                "draft": draft if self.settings.typing_preview and active else None,
             }
         )
+
+    async def count_invitation(self, frame: dict[str, Any], what: str) -> None:
+        invitation_id = frame.get("invitation_id")
+        if not isinstance(invitation_id, str) or invitation_id not in {i.id for i in self.settings.invitations}:
+            return  # a rule removed since the page loaded: nothing to count
+        async with self.services.db.transaction() as session:
+            await count_invitation(session, inbox_id=self.inbox.id, invitation_id=invitation_id, what=what)
 
     async def update_contact(self, frame: dict[str, Any]) -> None:
         client_id = client_id_of(frame)
@@ -332,20 +353,7 @@ class WidgetConnection:
         return len(self.refusals) > FLOOD_CLOSE_AFTER
 
 
-def _context_of(v: Visitor) -> dict[str, Any]:
-    """Where the visitor is: stored with a conversation the visitor opens."""
-    return {
-        "page": {"url": v.current_url, "title": v.current_title},
-        "referrer": v.referrer,
-        "browser": v.browser,
-        "os": v.os,
-        "device": v.device,
-        "ip": v.ip,
-        "country": v.country,
-    }
-
-
-async def _authenticate(services: Services, frame: dict[str, Any], ip: str | None) -> tuple[Inbox, Visitor]:
+async def authenticate_visitor(services: Services, frame: dict[str, Any], ip: str | None) -> tuple[Inbox, Visitor]:
     account_id, inbox_id, public_id = services.tokens.read(frame.get("token"))
     async with services.db.read() as session:
         inbox = await session.get(Inbox, inbox_id)
@@ -393,7 +401,7 @@ async def widget_socket(ws: WebSocket) -> None:
             return
         try:
             ip = client_ip(ws.client, ws.headers, services.settings.trust_proxy)
-            inbox, visitor = await _authenticate(services, frame, ip)
+            inbox, visitor = await authenticate_visitor(services, frame, ip)
             cursors = _cursors(frame.get("cursors"))
         except HelplineError as error:
             conn.send({"type": "error", **error.to_dict()})
@@ -411,7 +419,7 @@ async def widget_socket(ws: WebSocket) -> None:
         async with services.db.transaction() as session:
             seen = await visitor_seen(session, visitor_id=visitor.id, page=page, online=True)
             if seen is not None:
-                widget.context = _context_of(seen)
+                widget.context = visitor_context(seen)
         await widget.welcome(cursors)
         await serve_frames(ws, widget)
     finally:
