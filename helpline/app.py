@@ -20,6 +20,7 @@ from helpline.accounts.api import router as accounts_router
 from helpline.channels.email.api import router as email_router
 from helpline.accounts.presence import Presence
 from helpline.canned.api import router as canned_router
+from helpline.chat.api import router as chat_router
 from helpline.channels.web import mail as web_mail
 from helpline.channels.web.api import router as widget_router
 from helpline.channels.web.poll import router as widget_poll_router
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         contacts_router,
         bans_router,
         canned_router,
+        chat_router,
         visitors_router,
         files_router,
         widget_router,

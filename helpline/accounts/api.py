@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from helpline.accounts import actions, presence
+from helpline.accounts import actions, presence, teams
 from helpline.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentAdmin, CurrentAgent
 from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus
 from helpline.accounts.passwords import hash_password, verify_password
@@ -89,6 +89,45 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
         "account": {**account_out(account).model_dump(), "settings": {"auto_away_minutes": settings.auto_away_minutes}},
         "csrf_token": context.session.csrf_token,
     }
+
+
+class TeamIn(BaseModel):
+    name: str = Field(max_length=100)
+    member_ids: list[int] = Field(default_factory=list, max_length=500)
+
+
+class TeamPatchIn(BaseModel):
+    name: str | None = Field(None, max_length=100)
+    member_ids: list[int] | None = Field(None, max_length=500)
+
+
+@router.get("/teams")
+async def list_teams(context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        return {"teams": await teams.teams_of_account(session, context.agent.account_id)}
+
+
+@router.post("/teams", status_code=201)
+async def create_team(body: TeamIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        team = await teams.save_team(session, actor=context.agent, team=None, name=body.name, member_ids=body.member_ids)
+    return {"team": team}
+
+
+@router.patch("/teams/{team_id}")
+async def update_team(team_id: int, body: TeamPatchIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        team = await teams.get_team_for(session, context.agent.account_id, team_id, lock=True)
+        out = await teams.save_team(session, actor=context.agent, team=team, name=body.name, member_ids=body.member_ids)
+    return {"team": out}
+
+
+@router.delete("/teams/{team_id}", status_code=204)
+async def delete_team(team_id: int, context: CurrentAdmin, services: ServicesDep) -> Response:
+    async with services.db.transaction() as session:
+        team = await teams.get_team_for(session, context.agent.account_id, team_id, lock=True)
+        await teams.delete_team(session, actor=context.agent, team=team)
+    return Response(status_code=204)
 
 
 class FilesIn(BaseModel):

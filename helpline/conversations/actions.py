@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from helpline.accounts.models import Account, Agent, Role
+from helpline.accounts.models import Account, Agent, AgentStatus, Role, Team, TeamMember
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
@@ -138,8 +138,9 @@ async def conversation_snapshot(
     inbox = inbox or await session.get(Inbox, conversation.inbox_id)
     contact = contact or await session.get(Contact, conversation.contact_id)
     assignee = await session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
+    team = await session.get(Team, conversation.team_id) if conversation.team_id else None
     assert inbox is not None and contact is not None
-    return conversation_out(conversation, inbox=inbox, contact=contact, assignee=assignee)
+    return conversation_out(conversation, inbox=inbox, contact=contact, assignee=assignee, team=team)
 
 
 async def create_inbox(
@@ -617,35 +618,76 @@ async def transfer_conversation(
     *,
     actor: Agent,
     conversation: Conversation,
-    agent_id: int,
-    note: str,
+    agent_id: int | None,
+    team_id: int | None = None,
+    note: str = "",
     force: bool = False,
 ) -> None:
-    """Hand the conversation to another agent with a note, so the customer never repeats.
+    """Hand the conversation to another agent, or to a team, with a note, so the customer
+    never repeats.
 
-    Any agent may transfer a conversation that is theirs or unassigned; supervisors and
-    admins may transfer any. The note is stored as an internal note of the transferring
-    agent before the hand-over, so the receiver finds it at the end of the history.
+    A team gets it through its least-loaded member who is online and under capacity; when
+    nobody is free it waits unassigned in the team's queue. Any agent may transfer a
+    conversation that is theirs or unassigned; supervisors and admins may transfer any. The
+    note is stored as an internal note of the transferring agent before the hand-over, so
+    the receiver finds it at the end of the history.
     """
+    if (agent_id is None) == (team_id is None):
+        raise InvalidField("Name either an agent or a team.", field="agent_id")
     if actor.role == Role.agent and conversation.assignee_id not in (None, actor.id):
         raise Forbidden("Only the assignee, a supervisor or an admin can transfer this conversation.")
-    if agent_id == conversation.assignee_id:
-        raise InvalidField("The conversation is already assigned to this agent.", field="agent_id")
-    assignee = await _assignee(session, actor=actor, conversation=conversation, agent_id=agent_id, force=force)
+    team = None
+    if team_id is not None:
+        team = await session.get(Team, team_id)
+        if team is None or team.account_id != conversation.account_id:
+            raise NotFound("No such team.")
+        assignee = await _free_member(session, team.id, exclude=conversation.assignee_id)
+        target = team.name
+    else:
+        if agent_id == conversation.assignee_id:
+            raise InvalidField("The conversation is already assigned to this agent.", field="agent_id")
+        assert agent_id is not None
+        assignee = await _assignee(session, actor=actor, conversation=conversation, agent_id=agent_id, force=force)
+        target = assignee.name
     note = note.strip()
     if note:
         await post_message(
             session, author=agent_actor(actor), conversation=conversation,
-            body=f"→ {assignee.name}: {note}", kind=MessageKind.note, client_id=None,
+            body=f"→ {target}: {note}", kind=MessageKind.note, client_id=None,
         )
         await session.refresh(conversation)
-    old = conversation.assignee_id
-    conversation.assignee_id = assignee.id
+    old_assignee, old_team = conversation.assignee_id, conversation.team_id
+    conversation.assignee_id = assignee.id if assignee else None
+    if team is not None:
+        conversation.team_id = team.id
     conversation.transfer_count += 1
-    await _changed(
-        session, conversation, agent_actor(actor),
-        ("assignee", old, assignee.id), ("transfer_count", conversation.transfer_count - 1, conversation.transfer_count),
-    )
+    changes = [
+        ("assignee", old_assignee, conversation.assignee_id),
+        ("transfer_count", conversation.transfer_count - 1, conversation.transfer_count),
+    ]
+    if conversation.team_id != old_team:
+        changes.append(("team", old_team, conversation.team_id))
+    await _changed(session, conversation, agent_actor(actor), *changes)
+
+
+async def _free_member(session: AsyncSession, team_id: int, *, exclude: int | None) -> Agent | None:
+    """The team's online member with the fewest open conversations, under capacity."""
+    members = (
+        await session.scalars(
+            select(Agent)
+            .join(TeamMember, TeamMember.agent_id == Agent.id)
+            .where(TeamMember.team_id == team_id, Agent.is_active.is_(True), Agent.status == AgentStatus.online)
+            .order_by(Agent.id)
+        )
+    ).all()
+    best: tuple[int, Agent] | None = None
+    for member in members:
+        if member.id == exclude:
+            continue
+        load = await open_load(session, member.id)
+        if load < member.capacity and (best is None or load < best[0]):
+            best = (load, member)
+    return best[1] if best else None
 
 
 async def set_status(

@@ -119,7 +119,7 @@ async def transfer(conversation_id: int, body: TransferIn, context: CurrentAgent
         conversation = await queries.get_conversation_for(session, context.agent, conversation_id, lock=True)
         await actions.transfer_conversation(
             session, actor=context.agent, conversation=conversation, agent_id=body.agent_id,
-            note=body.note, force=body.force,
+            team_id=body.team_id, note=body.note, force=body.force,
         )
     return await _summary_after(services, context, conversation_id)
 

@@ -72,6 +72,7 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.open)
     type: Mapped[str] = mapped_column(String(16), default=ConversationType.chat)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     last_seq: Mapped[int] = mapped_column(default=0)
     # Customer messages since an agent last read or answered the conversation.
     unread_count: Mapped[int] = mapped_column(default=0)

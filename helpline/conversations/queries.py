@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.accounts.models import Agent
+from helpline.accounts.models import Agent, Team
 from helpline.contacts.models import Contact
 from helpline.core.errors import InvalidField, NotFound
 from helpline.conversations.models import Conversation, Inbox, Message, MessageKind, Status
@@ -33,7 +33,7 @@ async def get_conversation_for(
 
 
 async def summaries(session: AsyncSession, conversations: list[Conversation]) -> list[ConversationOut]:
-    """Shape many conversations with three extra queries at most (no N+1)."""
+    """Shape many conversations with four extra queries at most (no N+1)."""
     if not conversations:
         return []
 
@@ -46,12 +46,14 @@ async def summaries(session: AsyncSession, conversations: list[Conversation]) ->
     inboxes = await by_id(Inbox, {c.inbox_id for c in conversations})
     contacts = await by_id(Contact, {c.contact_id for c in conversations})
     agents = await by_id(Agent, {c.assignee_id for c in conversations if c.assignee_id})
+    teams = await by_id(Team, {c.team_id for c in conversations if c.team_id})
     return [
         conversation_out(
             c,
             inbox=inboxes[c.inbox_id],  # type: ignore[arg-type]
             contact=contacts[c.contact_id],  # type: ignore[arg-type]
             assignee=agents.get(c.assignee_id) if c.assignee_id else None,  # type: ignore[arg-type]
+            team=teams.get(c.team_id) if c.team_id else None,  # type: ignore[arg-type]
         )
         for c in conversations
     ]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from helpline.accounts.models import Agent
+from helpline.accounts.models import Agent, Team
 from helpline.contacts.models import Contact
 from helpline.core.clock import isoformat
 from helpline.conversations.models import Conversation, Inbox, Message
@@ -51,6 +51,11 @@ class AgentRef(BaseModel):
     name: str
 
 
+class TeamRef(BaseModel):
+    id: int
+    name: str
+
+
 class LastMessage(BaseModel):
     body: str | None
     author_type: str | None
@@ -67,6 +72,7 @@ class ConversationOut(BaseModel):
     inbox: InboxRef
     contact: ContactRef
     assignee: AgentRef | None
+    team: TeamRef | None
     last_seq: int
     unread_count: int
     last_message: LastMessage | None
@@ -102,7 +108,7 @@ def message_out(message: Message) -> MessageOut:
 
 
 def conversation_out(
-    conversation: Conversation, *, inbox: Inbox, contact: Contact, assignee: Agent | None
+    conversation: Conversation, *, inbox: Inbox, contact: Contact, assignee: Agent | None, team: Team | None = None
 ) -> ConversationOut:
     last = None
     if conversation.last_message_at is not None:
@@ -121,6 +127,7 @@ def conversation_out(
         inbox=InboxRef(id=inbox.id, name=inbox.name, channel=inbox.channel),
         contact=ContactRef(id=contact.id, name=contact.name, email=contact.email, phone=contact.phone),
         assignee=AgentRef(id=assignee.id, name=assignee.name) if assignee else None,
+        team=TeamRef(id=team.id, name=team.name) if team else None,
         last_seq=conversation.last_seq,
         unread_count=conversation.unread_count,
         last_message=last,
@@ -155,7 +162,8 @@ class AssignIn(BaseModel):
 
 
 class TransferIn(BaseModel):
-    agent_id: int
+    agent_id: int | None = None
+    team_id: int | None = None
     note: str = Field("", max_length=5000)
     force: bool = Field(False, strict=True)
 

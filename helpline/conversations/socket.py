@@ -66,6 +66,10 @@ class ConsoleConnection:
                 self.conn.send({"type": "error", "code": "not_authenticated", "message": "The session has ended."})
                 asyncio.get_running_loop().create_task(self.conn.close(4001, "not_authenticated"))
             return
+        if message.get("kind") == "chat.message":
+            if self.agent.id in message.get("recipients", ()):
+                self.conn.send({"type": "chat", "message": message["message"]})
+            return
         if message.get("kind") == "viewing":
             if message["agent"]["id"] != self.agent.id:
                 self.conn.send(

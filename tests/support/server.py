@@ -28,6 +28,7 @@ class Server:
         self.port = port or free_port()
         self.redis_url = redis_url
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_env: dict[str, str] = {}  # more HELPLINE_* settings for this server
         self.log_path = data_dir / f"server-{self.port}.log"
 
     @property
@@ -51,6 +52,7 @@ class Server:
         )
         if self.redis_url:
             env["HELPLINE_REDIS_URL"] = self.redis_url
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 30.0) -> None:

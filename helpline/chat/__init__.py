@@ -1,0 +1,1 @@
+"""Operator chat: direct messages between agents and a room per team."""
