@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.accounts.events import AgentUpdated
 from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus, Role
 from helpline.accounts.schemas import agent_out
-from helpline.accounts.settings import AccountSettings
+from helpline.accounts.settings import FILE_KINDS, AccountSettings, FileSettings
 from helpline.contacts.actions import clean_email
 from helpline.core.audit import Actor, record_change
 from helpline.core.clock import utcnow
@@ -143,13 +143,18 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
 
 
 async def update_account_settings(
-    session: AsyncSession, *, actor: Agent, account: Account, auto_away_minutes: int, max_file_mb: int
+    session: AsyncSession, *, actor: Agent, account: Account, auto_away_minutes: int, files: FileSettings
 ) -> AccountSettings:
     """An admin changes the account's general settings (SMTP has its own action)."""
     if actor.role != Role.admin:
         raise Forbidden()
     settings = AccountSettings.of(account.settings)
-    changes = {"auto_away_minutes": (settings.auto_away_minutes, auto_away_minutes), "files.max_mb": (settings.files.max_mb, max_file_mb)}
+    files = files.model_copy(update={"kinds": [k for k in FILE_KINDS if k in files.kinds]})
+    changes = {
+        "auto_away_minutes": (settings.auto_away_minutes, auto_away_minutes),
+        "files.max_mb": (settings.files.max_mb, files.max_mb),
+        "files.kinds": (settings.files.kinds, files.kinds),
+    }
     for field, (old, new) in changes.items():
         if old != new:
             record_change(
@@ -157,7 +162,7 @@ async def update_account_settings(
                 entity_type="account", entity_id=account.id, field=field, old=old, new=new,
             )
     settings.auto_away_minutes = auto_away_minutes
-    settings.files.max_mb = max_file_mb
+    settings.files = files
     account.settings = settings.model_dump(mode="json")
     await session.flush()
     return settings

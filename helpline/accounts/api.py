@@ -11,7 +11,7 @@ from helpline.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentAdmin, Cu
 from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus
 from helpline.accounts.passwords import hash_password, verify_password
 from helpline.accounts.schemas import AgentIn, AgentPatchIn, LoginIn, StatusIn, account_out, agent_out
-from helpline.accounts.settings import AccountSettings
+from helpline.accounts.settings import FILE_KINDS, AccountSettings, FileKind, FileSettings
 from helpline.conversations.models import Conversation, Status
 from helpline.core.audit import Actor
 from helpline.core.errors import InvalidCredentials, NotFound, TooManyAttempts
@@ -132,6 +132,7 @@ async def delete_team(team_id: int, context: CurrentAdmin, services: ServicesDep
 
 class FilesIn(BaseModel):
     max_mb: int = Field(ge=1, le=100)
+    kinds: list[FileKind] = Field(default_factory=lambda: list(FILE_KINDS), max_length=5)
 
 
 class AccountSettingsIn(BaseModel):
@@ -140,7 +141,7 @@ class AccountSettingsIn(BaseModel):
 
 
 def _general(settings: AccountSettings) -> dict:
-    return {"settings": {"auto_away_minutes": settings.auto_away_minutes, "files": {"max_mb": settings.files.max_mb}}}
+    return {"settings": {"auto_away_minutes": settings.auto_away_minutes, "files": settings.files.model_dump()}}
 
 
 @router.get("/account/settings")
@@ -158,7 +159,7 @@ async def put_account_settings(body: AccountSettingsIn, context: CurrentAdmin, s
         assert account is not None
         settings = await actions.update_account_settings(
             session, actor=context.agent, account=account,
-            auto_away_minutes=body.auto_away_minutes, max_file_mb=body.files.max_mb,
+            auto_away_minutes=body.auto_away_minutes, files=FileSettings(**body.files.model_dump()),
         )
     return _general(settings)
 

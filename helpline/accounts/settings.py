@@ -32,10 +32,15 @@ class SmtpSettings(BaseModel):
         return data
 
 
+FileKind = Literal["images", "pdf", "text", "office", "archives"]
+FILE_KINDS: tuple[FileKind, ...] = ("images", "pdf", "text", "office", "archives")
+
+
 class FileSettings(BaseModel):
-    """What customers and agents may upload."""
+    """What customers and agents may upload (never HTML, scripts or programs)."""
 
     max_mb: int = Field(10, ge=1, le=100)
+    kinds: list[FileKind] = Field(default_factory=lambda: list(FILE_KINDS))
 
 
 class AccountSettings(BaseModel):

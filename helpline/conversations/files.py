@@ -78,8 +78,29 @@ def _looks_like_text(head: bytes) -> bool:
     return not lowered.startswith(("<", "\ufeff<")) and "<script" not in lowered and "<html" not in lowered
 
 
-def content_type_of(head: bytes, name: str) -> str:
-    """The content type to store and serve, judged by the content; raises when not allowed."""
+def kind_of(content_type: str) -> str:
+    """The account-setting category of an allowed content type."""
+    if content_type in IMAGES:
+        return "images"
+    if content_type == "application/pdf":
+        return "pdf"
+    if content_type.startswith("text/"):
+        return "text"
+    if content_type == "application/zip":
+        return "archives"
+    return "office"
+
+
+def content_type_of(head: bytes, name: str, kinds: list[str] | None = None) -> str:
+    """The content type to store and serve, judged by the content; raises when not allowed
+    at all, or not among the account's `kinds`."""
+    content_type = _content_type_of(head, name)
+    if kinds is not None and kind_of(content_type) not in kinds:
+        raise FileTypeNotAllowed()
+    return content_type
+
+
+def _content_type_of(head: bytes, name: str) -> str:
     extension = _extension(name)
     kind = filetype.guess(head)
     if kind is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from helpline.accounts.auth import CurrentUploader
 from helpline.accounts.models import Account
-from helpline.accounts.settings import AccountSettings
+from helpline.accounts.settings import AccountSettings, FileSettings
 from helpline.channels.web.socket import authenticate_visitor
 from helpline.conversations.files import IMAGES, clean_filename, content_type_of, file_out, record_upload
 from helpline.conversations.models import Attachment
@@ -21,17 +21,18 @@ from helpline.core.runtime import Services
 router = APIRouter()
 
 
-async def _limit(services: Services, account_id: int) -> int:
+async def _rules(services: Services, account_id: int) -> FileSettings:
     async with services.db.read() as session:
         account = await session.get(Account, account_id)
-    return AccountSettings.of(account.settings if account else None).files.max_mb * 1024 * 1024
+    return AccountSettings.of(account.settings if account else None).files
 
 
 async def _store(services: Services, upload: UploadFile, *, account_id: int, uploader_type: str, uploader_id: int) -> dict:
     name = clean_filename(upload.filename)
-    storage_name, size, head = await services.files.save(upload, await _limit(services, account_id))
+    rules = await _rules(services, account_id)
+    storage_name, size, head = await services.files.save(upload, rules.max_mb * 1024 * 1024)
     try:
-        content_type = content_type_of(head, name)
+        content_type = content_type_of(head, name, rules.kinds)
         async with services.db.transaction() as session:
             attachment = await record_upload(
                 session, account_id=account_id, uploader_type=uploader_type, uploader_id=uploader_id,

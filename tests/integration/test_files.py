@@ -95,6 +95,19 @@ async def test_forbidden_types_and_sizes_store_nothing(server: Server, admin: Ag
     response = await widget_upload(visitor, "big.txt", big)
     assert response.status_code == 413 and response.json()["error"]["code"] == "file_too_large"
     assert (await widget_upload(visitor, "notes.txt", "Заказ 42".encode())).status_code == 201
+    # An account that takes only images and PDF refuses a text file it allowed before.
+    response = await admin.http.put(
+        "/api/v1/account/settings", json={"auto_away_minutes": 10, "files": {"max_mb": 1, "kinds": ["pdf", "images"]}},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert response.json()["settings"]["files"] == {"max_mb": 1, "kinds": ["images", "pdf"]}
+    assert (await widget_upload(visitor, "notes.txt", "Заказ 42".encode())).status_code == 415
+    bad = await admin.http.put(
+        "/api/v1/account/settings", json={"auto_away_minutes": 10, "files": {"max_mb": 1, "kinds": ["exe"]}},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert bad.status_code == 422
+    assert (await admin.get("/api/v1/account/settings")).json()["settings"]["files"]["kinds"] == ["images", "pdf"]
     # Nothing of the refused files was kept on disk: only the accepted one.
     assert stored() == before + 1
     # Without a valid token, or without the CSRF header, nothing is accepted.
