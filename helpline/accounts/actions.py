@@ -126,6 +126,10 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
         raise Forbidden()
     if agent.id == actor.id and changes.get("role") not in (None, Role.admin):
         raise InvalidField("You cannot take away your own admin role.", field="role")
+    if isinstance(changes.get("name"), str):
+        changes = {**changes, "name": " ".join(str(changes["name"]).split())}
+        if not changes["name"]:
+            raise InvalidField("A name is required.", field="name")
     changed = False
     for field in ("name", "role", "capacity"):
         new = changes.get(field)
@@ -135,7 +139,7 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
             session, account_id=agent.account_id, actor=Actor("agent", actor.id, actor.name),
             entity_type="agent", entity_id=agent.id, field=field, old=getattr(agent, field), new=new,
         )
-        setattr(agent, field, " ".join(new.split()) if isinstance(new, str) else new)
+        setattr(agent, field, new)
         changed = True
     if changed:
         await session.flush()

@@ -14,6 +14,7 @@ from helpline.accounts.schemas import AgentIn, AgentPatchIn, LoginIn, StatusIn, 
 from helpline.accounts.settings import FILE_KINDS, AccountSettings, FileKind, FileSettings
 from helpline.conversations.models import Conversation, Status
 from helpline.core.audit import Actor
+from helpline.core.clock import utcnow
 from helpline.core.errors import InvalidCredentials, NotFound, TooManyAttempts
 from helpline.core.http import ServicesDep, client_ip
 
@@ -65,7 +66,9 @@ async def logout(context: CurrentAgent, response: Response, services: ServicesDe
     async with services.db.transaction() as session:
         await actions.end_session(session, token=context.token)
         others = await session.scalar(
-            select(func.count()).select_from(AgentSession).where(AgentSession.agent_id == context.agent.id)
+            select(func.count())
+            .select_from(AgentSession)
+            .where(AgentSession.agent_id == context.agent.id, AgentSession.expires_at > utcnow())
         )
         if not others:  # the last session: nobody is at this agent's console any more
             agent = await session.get(Agent, context.agent.id, with_for_update=True, populate_existing=True)

@@ -53,7 +53,8 @@ def clean_ban_value(kind: str, value: object) -> str:
             raise InvalidField(
                 f"A network may be at most /{_WIDEST_PREFIX[network.version]} wide.", field="value"
             )
-        return str(network)
+        # One address is stored as the address; a network in CIDR form.
+        return str(network.network_address) if network.num_addresses == 1 else str(network)
     try:
         cleaned = clean_email(value) if kind == "email" else clean_phone(value)
     except InvalidField as error:

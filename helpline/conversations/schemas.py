@@ -89,6 +89,7 @@ class WidgetConversationOut(BaseModel):
     id: int
     number: int
     status: str
+    type: str
     last_seq: int
 
 

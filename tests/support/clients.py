@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -101,6 +102,12 @@ class Agent:
     async def post(self, path: str, body: Frame | None = None) -> httpx.Response:
         return await self.http.post(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
 
+    async def patch(self, path: str, body: Frame | None = None) -> httpx.Response:
+        return await self.http.patch(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
+
+    async def put(self, path: str, body: Frame | None = None) -> httpx.Response:
+        return await self.http.put(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
+
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
 
@@ -166,3 +173,27 @@ async def send_and_ack(sock: Socket, body: str, client_id: str | None = None) ->
     client_id = client_id or new_client_id()
     await sock.send({"type": "message.send", "client_id": client_id, "body": body})
     return await sock.wait_for(lambda f: f.get("client_id") == client_id and f["type"] in ("ack", "error"))
+
+
+async def send_and_answer(sock: Socket, frame: Frame) -> Frame:
+    """Send a frame that creates something (a `client_id` is added if it has none) and return
+    the `ack` or `error` that answers it."""
+    frame = {"client_id": new_client_id(), **frame}
+    await sock.send(frame)
+    return await sock.wait_for(lambda f: f.get("client_id") == frame["client_id"] and f["type"] in ("ack", "error"))
+
+
+async def eventually(check: Callable[[], Any | Awaitable[Any]], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll `check` (a function or coroutine function) until it returns something truthy;
+    return that. For state the server changes in the background (presence, jobs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.1)

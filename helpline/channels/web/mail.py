@@ -133,13 +133,13 @@ async def send_offline_reply(services: Services, job: Job) -> None:
         if conversation is None:
             return
         later = await session.scalar(
-            select(Message.id).where(
-                Message.conversation_id == conversation_id, Message.seq > seq,
-                Message.author_type == AuthorType.agent, Message.kind == MessageKind.text,
+            select(Job.id).where(
+                Job.kind == "web.reply_email", Job.state.in_(("pending", "running")), Job.id != job.id,
+                Job.key.like(f"web.reply_email:{conversation_id}:%"), Job.due_at >= job.due_at,
             ).limit(1)
         )
         if later is not None:
-            return  # a later answer's job sends this one too
+            return  # a later answer's job, still to run, sends this one too
         done = max(conversation.contact_last_read_seq, int((conversation.context or {}).get("emailed_seq", 0)))
         unread = [
             m for m in await _visible_messages(session, conversation_id, after_seq=done)

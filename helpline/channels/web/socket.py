@@ -24,6 +24,7 @@ from helpline.contacts.models import Contact
 from helpline.core.audit import Actor
 from helpline.core.errors import (
     ChatUnavailable,
+    Forbidden,
     HelplineError,
     InvalidField,
     InvalidToken,
@@ -305,10 +306,14 @@ class WidgetConnection:
                 "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
             }
         )
+        if contact.email or contact.phone:
+            await self._leave_if_banned()  # an address that is banned ends the chat here too
 
     async def request_callback(self, frame: dict[str, Any]) -> None:
         """"Call me back": a conversation of type callback with the number and the time."""
         client_id = client_id_of(frame)
+        if not self.settings.callback:
+            raise Forbidden("This site does not take callback requests.")
         phone = clean_phone(frame.get("phone"))
         if phone is None:
             raise InvalidField("A phone number is required.", field="phone")
@@ -326,6 +331,8 @@ class WidgetConnection:
 
     async def request_transcript(self, frame: dict[str, Any]) -> None:
         client_id = client_id_of(frame)
+        if not self.settings.transcript:
+            raise Forbidden("This site does not send transcripts.")
         conversation_id = frame.get("conversation_id")
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
             raise InvalidField("conversation_id must be an integer.", field="conversation_id")
