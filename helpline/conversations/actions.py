@@ -32,7 +32,7 @@ from helpline.core.errors import (
     invalid_field_of,
 )
 from helpline.core.events import queue_event
-from helpline.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from helpline.conversations.events import ChangedBy, ConversationCreated, ConversationUpdated, MessageCreated
 from helpline.conversations.files import claim_files, file_out, link_files
 from helpline.conversations.models import (
     Attachment,
@@ -556,6 +556,7 @@ async def _changed(
         ConversationUpdated(
             conversation=await conversation_snapshot(session, conversation),
             changed=[field for field, _, _ in changes],
+            by=ChangedBy(type=actor.type, id=actor.id, name=actor.name),
         ),
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,

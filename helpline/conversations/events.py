@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel
+
 from helpline.core.events import Event
 from helpline.conversations.schemas import ConversationOut, MessageOut
 
@@ -13,10 +15,17 @@ class ConversationCreated(Event):
     conversation: ConversationOut
 
 
+class ChangedBy(BaseModel):
+    type: str  # agent | contact | system
+    id: int | None
+    name: str | None
+
+
 class ConversationUpdated(Event):
     type: Literal["conversation.updated"] = "conversation.updated"
     conversation: ConversationOut
     changed: list[str]
+    by: ChangedBy | None = None  # who made the change (None: the system, or unknown)
 
 
 class MessageCreated(Event):

@@ -146,3 +146,16 @@ export class NewConversationAlerts {
     }
   }
 }
+
+const alerted = new Set<string>();
+
+/**
+ * One beep and one notification for a piece of news about one conversation (say, it was
+ * transferred to this agent), never twice for the same `tag`: a replayed event stays quiet.
+ */
+export function alertOnce(title: string, body: string, tag: string, onClick?: () => void): void {
+  if (alerted.has(tag)) return;
+  alerted.add(tag);
+  beep();
+  notify(title, body, tag, onClick);
+}

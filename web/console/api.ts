@@ -33,7 +33,9 @@ function csrfFromCookie(): string {
   return match ? decodeURIComponent(match[1]) : '';
 }
 
-export async function api<T = any>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export async function api<T = any>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal };
   if (method !== 'GET') {
@@ -73,3 +75,6 @@ export async function api<T = any>(method: 'GET' | 'POST', path: string, body?: 
 
 export const get = <T = any>(path: string) => api<T>('GET', path);
 export const post = <T = any>(path: string, body?: unknown) => api<T>('POST', path, body);
+export const patch = <T = any>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const put = <T = any>(path: string, body: unknown) => api<T>('PUT', path, body);
+export const del = (path: string) => api<void>('DELETE', path, {});

@@ -3,13 +3,19 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { AdminPage } from './admin';
 import { setSoundEnabled, soundEnabled } from './alerts';
 import { ApiError } from './api';
+import { BansPage } from './bans-page';
+import { CannedPage } from './canned-page';
 import { ConversationView } from './conversation';
-import { LANGS, type Lang } from './i18n';
+import { handleHotkey, HOTKEYS } from './hotkeys';
+import { LANGS, type Lang, type StringKey } from './i18n';
 import { InboxList } from './inbox';
 import { VisitorSidebar } from './sidebar';
-import { routePath } from './route';
+import { routePath, type Page, type Route } from './route';
+import { SettingsPage } from './settings-page';
 import { store, type Store } from './store';
-import { VIEWS } from './types';
+import { StatusControl } from './team';
+import { TransferDialog } from './transfer';
+import { Modal, modalOpen } from './ui';
 
 /** Re-renders the calling component whenever the store changes. */
 function useStore(): Store {
@@ -17,9 +23,6 @@ function useStore(): Store {
   useEffect(() => store.subscribe(() => setVersion((v) => v + 1)), []);
   return store;
 }
-
-const isTypingTarget = (target: EventTarget | null) =>
-  target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 
 export function App() {
   const s = useStore();
@@ -180,47 +183,25 @@ function Shell({ s }: { s: Store }) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && help) {
-        setHelp(false);
+      // A dialog (this help too) has the keyboard; `?` still closes the help.
+      if (modalOpen()) {
+        if (event.key === '?' && document.querySelector('[aria-modal="true"][data-testid="cn-shortcuts"]')) {
+          setHelp(false);
+          event.preventDefault();
+        }
         return;
       }
       if (event.key === 'Escape' && s.infoOpen) {
         s.toggleInfo(false);
         return;
       }
-      if (event.altKey && !event.ctrlKey && !event.metaKey) {
-        const digit = /^Digit([1-3])$/.exec(event.code);
-        let handled = true;
-        if (event.code === 'ArrowDown') s.step(1);
-        else if (event.code === 'ArrowUp') s.step(-1);
-        else if (digit) s.setView(VIEWS[Number(digit[1]) - 1]);
-        else if (event.code === 'KeyN' && openId) {
-          s.noteMode.set(openId, !s.noteMode.get(openId));
-          s.emit();
-          document.querySelector<HTMLTextAreaElement>('[data-testid="cn-composer"]')?.focus();
-        } else if (event.code === 'KeyR' && openId) {
-          const conversation = s.convs.get(openId);
-          if (conversation) void (conversation.status === 'open' ? s.resolve(openId) : s.reopen(openId));
-        } else if (event.code === 'KeyA' && openId) void s.assignToMe(openId);
-        else handled = false;
-        if (handled) event.preventDefault();
-        return;
-      }
-      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey) return;
-      if (event.key === '?') {
-        setHelp((open) => !open);
-        event.preventDefault();
-      } else if (event.key === 'r' && openId) {
-        document.querySelector<HTMLTextAreaElement>('[data-testid="cn-composer"]')?.focus();
-        event.preventDefault();
-      } else if (event.key === 'j' || event.key === 'k') {
-        s.step(event.key === 'j' ? 1 : -1);
-        event.preventDefault();
-      }
+      // The route of this moment, not of the last render: keys come faster than renders.
+      const current = s.route.page === 'inbox' ? s.route.id : null;
+      handleHotkey(event, { s, openId: current, toggleHelp: () => setHelp((open) => !open) });
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [help, openId]);
+  }, []);
 
   const go = (event: MouseEvent, to: () => void) => {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
@@ -228,6 +209,12 @@ function Shell({ s }: { s: Store }) {
     to();
   };
   const inboxRoute = { page: 'inbox' as const, view: route.page === 'inbox' ? route.view : ('all' as const), id: openId };
+  const pageLink = (page: Page, label: StringKey) =>
+    s.mayOpen({ page }) && (
+      <a href={routePath({ page })} data-testid={`cn-nav-${page}`} aria-current={route.page === page ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate({ page } as Route))}>
+        {t(label)}
+      </a>
+    );
 
   return (
     <div class="cn-app">
@@ -238,22 +225,17 @@ function Shell({ s }: { s: Store }) {
           {s.account && <small>{s.account.name}</small>}
         </div>
         <nav class="cn-nav">
-          <a href={routePath(inboxRoute)} aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
+          <a href={routePath(inboxRoute)} data-testid="cn-nav-inbox" aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
             {t('inbox')}
           </a>
-          {me.role === 'admin' && (
-            <a
-              href={routePath({ page: 'admin' })}
-              data-testid="cn-nav-admin"
-              aria-current={route.page === 'admin' ? 'page' : undefined}
-              onClick={(e) => go(e, () => s.navigate({ page: 'admin' }))}
-            >
-              {t('admin')}
-            </a>
-          )}
+          {pageLink('canned', 'navCanned')}
+          {pageLink('bans', 'navBans')}
+          {pageLink('admin', 'admin')}
+          {pageLink('settings', 'navSettings')}
         </nav>
         <div class="cn-top-right">
           <ConnIndicator s={s} />
+          <StatusControl s={s} />
           <button
             type="button"
             class="cn-icon-btn"
@@ -270,7 +252,7 @@ function Shell({ s }: { s: Store }) {
               {sound ? <path d="M16 8.5a4.5 4.5 0 0 1 0 7M18.5 6a8 8 0 0 1 0 12" class="cn-stroke" /> : <path d="M16 9l5 6M21 9l-5 6" class="cn-stroke" />}
             </svg>
           </button>
-          <button type="button" class="cn-icon-btn" title={`${t('shortcuts')} (?)`} aria-label={t('shortcuts')} onClick={() => setHelp(!help)}>
+          <button type="button" class="cn-icon-btn" data-testid="cn-shortcuts-button" title={`${t('shortcuts')} (?)`} aria-label={t('shortcuts')} onClick={() => setHelp(!help)}>
             ?
           </button>
           <LangSwitch s={s} />
@@ -285,6 +267,12 @@ function Shell({ s }: { s: Store }) {
       </header>
       {route.page === 'admin' ? (
         <AdminPage s={s} />
+      ) : route.page === 'canned' ? (
+        <CannedPage s={s} />
+      ) : route.page === 'bans' ? (
+        <BansPage s={s} />
+      ) : route.page === 'settings' ? (
+        <SettingsPage s={s} />
       ) : (
         <main class={`cn-inbox${openId ? ' has-open' : ''}${s.infoOpen ? ' info-open' : ''}`}>
           <InboxList s={s} />
@@ -299,10 +287,28 @@ function Shell({ s }: { s: Store }) {
         </main>
       )}
       {s.toast && (
-        <div class={`cn-toast cn-toast-${s.toast.kind}`} role={s.toast.kind === 'error' ? 'alert' : 'status'}>
-          {s.toast.text}
+        <div class={`cn-toast cn-toast-${s.toast.kind}`} data-testid="cn-toast" data-kind={s.toast.kind} role={s.toast.kind === 'error' ? 'alert' : 'status'}>
+          <span>{s.toast.text}</span>
+          {s.toast.action && (
+            <button
+              type="button"
+              class="cn-toast-action"
+              data-testid="cn-toast-action"
+              onClick={() => {
+                const action = s.toast?.action;
+                s.dismissToast();
+                action?.run();
+              }}
+            >
+              {s.toast.action.label}
+            </button>
+          )}
+          <button type="button" class="cn-toast-close" aria-label={t('close')} onClick={() => s.dismissToast()}>
+            ×
+          </button>
         </div>
       )}
+      {s.transferFor !== null && <TransferDialog key={s.transferFor} s={s} id={s.transferFor} />}
       {help && <ShortcutsHelp s={s} onClose={() => setHelp(false)} />}
     </div>
   );
@@ -310,36 +316,25 @@ function Shell({ s }: { s: Store }) {
 
 function ShortcutsHelp({ s, onClose }: { s: Store; onClose: () => void }) {
   const t = s.t;
-  const rows: [string, string][] = [
-    ['Alt+↓ / Alt+↑, j / k', t('kbdNextPrev')],
-    ['Alt+1 / 2 / 3', t('kbdTabs')],
-    ['r', t('kbdFocus')],
-    ['Enter', t('kbdSend')],
-    ['Alt+N', t('kbdNote')],
-    ['Alt+A', t('kbdAssign')],
-    ['Alt+R', t('kbdResolve')],
-    ['?', t('kbdHelp')],
-  ];
   return (
-    <div class="cn-modal-back" onClick={onClose}>
-      <div class="cn-modal" role="dialog" aria-modal="true" aria-label={t('shortcuts')} onClick={(e) => e.stopPropagation()}>
-        <h2>{t('shortcuts')}</h2>
-        <table>
-          <tbody>
-            {rows.map(([keys, what]) => (
-              <tr key={keys}>
-                <td>
-                  <kbd>{keys}</kbd>
-                </td>
-                <td>{what}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <button type="button" class="cn-btn" onClick={onClose} autoFocus>
-          {t('close')}
-        </button>
-      </div>
-    </div>
+    <Modal label={t('shortcuts')} testid="cn-shortcuts" onClose={onClose}>
+      <h2>{t('shortcuts')}</h2>
+      <table class="cn-shortcuts">
+        <tbody>
+          {HOTKEYS.map((hotkey) => (
+            <tr key={hotkey.keys} data-testid="cn-shortcut" data-keys={hotkey.keys}>
+              <td>
+                <kbd>{hotkey.keys}</kbd>
+              </td>
+              <td>{t(hotkey.what)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="cn-muted cn-small">{t('kbdOutsideText')}</p>
+      <button type="button" class="cn-btn" data-testid="cn-shortcuts-close" onClick={onClose} autofocus>
+        {t('close')}
+      </button>
+    </Modal>
   );
 }

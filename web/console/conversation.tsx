@@ -5,11 +5,13 @@
  */
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCannedPicker } from './canned-picker';
 import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
 import type { Lang, Translate } from './i18n';
 import { contactName } from './model';
 import { MAX_BODY, type Pending, type Store } from './store';
 import type { Conversation, Message } from './types';
+import { loadText } from './ui';
 
 export function ConversationView({ s, id }: { s: Store; id: number }) {
   const t = s.t;
@@ -51,7 +53,7 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
   const statusBusy = s.busy.has(`status:${c.id}`);
   // Agents may take a free conversation or drop their own; supervisors and admins reassign.
   const canTake = !mine && (s.canAssignOthers() || !c.assignee);
-  const assignable = s.canAssignOthers() ? s.agents.filter((a) => a.is_active) : [];
+  const assignable = s.canAssignOthers() ? s.team.list.filter((a) => a.is_active) : [];
   return (
     <header class="cn-conv-head">
       <div class="cn-conv-title">
@@ -62,6 +64,12 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
           <span class={`cn-status cn-status-${c.status}`} data-testid="cn-status" data-status={c.status}>
             {t(`status_${c.status}` as 'status_open')}
           </span>
+          <TypeBadge c={c} t={t} />
+          {(c.transfer_count ?? 0) > 0 && (
+            <span class="cn-transfers" data-testid="cn-transfer-count" data-count={c.transfer_count} title={t('transfersTitle')}>
+              {t('transfersN', { count: c.transfer_count ?? 0 })}
+            </span>
+          )}
           <span class="cn-assignee-wrap">
             {t('assignee')}:{' '}
             <b class={`cn-assignee${c.assignee ? '' : ' is-none'}`} data-testid="cn-assignee" data-agent-id={c.assignee?.id ?? ''}>
@@ -69,6 +77,7 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
             </b>
           </span>
         </div>
+        <Collision s={s} c={c} />
       </div>
       <div class="cn-conv-actions">
         {canTake && (
@@ -99,11 +108,16 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
               .filter((a) => a.id !== c.assignee?.id)
               .map((a) => (
                 <option key={a.id} value={a.id}>
-                  {a.name}
+                  {`${a.name} · ${t(`agentStatus_${a.status}` as 'agentStatus_online')} · ${loadText(a)}`}
                 </option>
               ))}
             {c.assignee && <option value="none">{t('unassigned')}</option>}
           </select>
+        )}
+        {s.canTransfer(c) && (
+          <button type="button" class="cn-btn" data-testid="cn-transfer" title="Alt+X" onClick={() => s.openTransfer(c.id)}>
+            {t('transfer')}
+          </button>
         )}
         {c.status === 'open' ? (
           <button type="button" class="cn-btn cn-btn-primary" data-testid="cn-resolve" disabled={statusBusy} title="Alt+R" onClick={() => void s.resolve(c.id)}>
@@ -119,6 +133,41 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
         </button>
       </div>
     </header>
+  );
+}
+
+/** Offline-form and callback conversations say so; a plain chat needs no badge. */
+export function TypeBadge({ c, t }: { c: Conversation; t: Translate }) {
+  if (!c.type || c.type === 'chat') return null;
+  return (
+    <span class={`cn-type cn-type-${c.type}`} data-testid="cn-type" data-type={c.type}>
+      {t(`type_${c.type}`)}
+    </span>
+  );
+}
+
+/**
+ * The collision indicator: other agents who have this conversation on screen, and those of
+ * them typing a reply (typing wins, and shows even before their `viewing` arrives).
+ */
+function Collision({ s, c }: { s: Store; c: Conversation }) {
+  const t = s.t;
+  const typing = s.agentTyping.get(c.id);
+  const others = new Map<number, { name: string; typing: boolean }>();
+  for (const viewer of s.viewing.of(c.id)) others.set(viewer.id, { name: viewer.name, typing: false });
+  for (const [id, entry] of typing || []) others.set(id, { name: entry.author.name || others.get(id)?.name || t('agent'), typing: true });
+  if (!others.size) return null;
+  return (
+    <div class="cn-collision" data-testid="cn-collision" role="status">
+      {[...others].map(([id, other]) => (
+        <span key={id} class={`cn-viewer${other.typing ? ' is-typing' : ''}`} data-testid="cn-viewer" data-agent-id={id} data-state={other.typing ? 'typing' : 'viewing'}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            {other.typing ? <path d="M4 20h4L19 9l-4-4L4 16v4z" class="cn-stroke" /> : <path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12zm10 3a3 3 0 1 0 0-6 3 3 0 0 0 0 6z" class="cn-stroke" />}
+          </svg>
+          {t(other.typing ? 'collisionTyping' : 'collisionViewing', { name: other.name })}
+        </span>
+      ))}
+    </div>
   );
 }
 
@@ -326,6 +375,8 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
   const note = !!s.noteMode.get(c.id);
   const length = text.trim().length;
   const tooLong = length > MAX_BODY;
+  // The browser's spell checker in the customer's language when the widget told us it.
+  const visitorLang = s.visitors.get(c.contact.id)?.language?.split(/[-_]/)[0]?.toLowerCase() || undefined;
 
   const resize = () => {
     const el = area.current;
@@ -334,8 +385,11 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     el.style.height = `${Math.min(el.scrollHeight, 220)}px`;
   };
   useLayoutEffect(resize, [text]);
+  const mounted = useRef(false);
   useEffect(() => {
-    area.current?.focus();
+    // Opened with j / k the focus stays outside, so the next key moves on again.
+    if (mounted.current || s.quietOpen !== c.id) area.current?.focus();
+    mounted.current = true;
   }, [note]);
   // Leaving the conversation tells the customer we stopped typing.
   useEffect(() => () => s.stopTyping(), []);
@@ -346,6 +400,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     else s.drafts.delete(c.id);
     s.composerInput(c.id, value, note);
   };
+  const picker = useCannedPicker(s, c, area, update);
 
   const submit = () => {
     if (!length || tooLong) return;
@@ -381,16 +436,32 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           {length > MAX_BODY - 500 ? `${length} / ${MAX_BODY}` : ''}
         </span>
       </div>
+      {picker.element}
       <textarea
         ref={area}
         data-testid="cn-composer"
         rows={2}
         value={text}
+        spellcheck
+        lang={visitorLang}
         placeholder={note ? t('notePlaceholder') : t('composerPlaceholder')}
         aria-label={note ? t('noteToggle') : t('send')}
         aria-invalid={tooLong}
-        onInput={(e) => update((e.currentTarget as HTMLTextAreaElement).value)}
+        aria-autocomplete="list"
+        onInput={(e) => {
+          update((e.currentTarget as HTMLTextAreaElement).value);
+          picker.sync();
+        }}
+        onClick={() => picker.sync()}
+        onKeyUp={(event) => {
+          if (/^(ArrowLeft|ArrowRight|Home|End)$/.test(event.key)) picker.sync();
+        }}
         onKeyDown={(event) => {
+          if (picker.onKeyDown(event)) {
+            event.preventDefault();
+            event.stopPropagation();
+            return;
+          }
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !event.altKey) {
             event.preventDefault();
             submit();

@@ -1,11 +1,13 @@
 /** The left column: tabs with counts, the status filter and the conversation list. */
 import { memo } from 'preact/compat';
 import { useEffect, useRef } from 'preact/hooks';
+import { TypeBadge } from './conversation';
 import { preview, shortTime } from './format';
 import type { Lang, Translate } from './i18n';
 import { contactName } from './model';
 import { routePath } from './route';
 import type { Store } from './store';
+import { TeamPanel } from './team';
 import { VIEWS, type Conversation, type StatusFilter, type View } from './types';
 
 export function InboxList({ s }: { s: Store }) {
@@ -105,6 +107,7 @@ export function InboxList({ s }: { s: Store }) {
           </button>
         )}
       </div>
+      <TeamPanel s={s} />
     </section>
   );
 }
@@ -137,6 +140,7 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, meId, lang, t, s 
       data-id={c.id}
       data-number={c.number}
       data-status={c.status}
+      data-type={c.type || 'chat'}
       aria-current={open ? 'true' : undefined}
       onClick={(event) => {
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -160,6 +164,7 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, meId, lang, t, s 
       </span>
       <span class="cn-row-bottom">
         <span class="cn-row-number">#{c.number}</span>
+        <TypeBadge c={c} t={t} />
         <span class={`cn-row-assignee${c.assignee ? '' : ' is-none'}`}>{assignee}</span>
         {c.status !== 'open' && <span class="cn-badge">{t(`status_${c.status}` as 'status_open')}</span>}
       </span>

@@ -68,6 +68,8 @@ export function consolePollingSocket(): SocketLike {
           }
         }
       });
+    } else if (frame.type === 'viewing') {
+      // Collision frames live on the socket only; the fallback has no way to carry them.
     } else if (frame.type === 'typing') {
       // A courtesy, not data: a lost one is not retried, and a failure never ends the connection.
       post(`/api/v1/conversations/${frame.conversation_id}/typing`, { active: frame.active }).catch(() => {});

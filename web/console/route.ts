@@ -1,10 +1,16 @@
 /**
  * Routing inside /console/ (the server answers every /console/... path with the app):
- * /console/{unassigned|mine|all}[/{conversation id}] and /console/admin.
+ * /console/{unassigned|mine|all}[/{conversation id}], /console/canned, /console/bans, and the
+ * admin's /console/admin (agents) and /console/settings.
  */
 import { VIEWS, type View } from './types';
 
-export type Route = { page: 'inbox'; view: View; id: number | null } | { page: 'admin' };
+export type Page = 'canned' | 'bans' | 'admin' | 'settings';
+export type Route = { page: 'inbox'; view: View; id: number | null } | { page: Page };
+
+const PAGES: readonly Page[] = ['canned', 'bans', 'admin', 'settings'];
+/** Pages only admins see. */
+export const ADMIN_PAGES: readonly Page[] = ['admin', 'settings'];
 
 const BASE = '/console/';
 const VIEW_KEY = 'helpline.console.view';
@@ -30,13 +36,13 @@ export function rememberView(view: View): void {
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.replace(/^\/console\/?/, '').split('/').filter(Boolean);
-  if (parts[0] === 'admin') return { page: 'admin' };
+  if (PAGES.includes(parts[0] as Page)) return { page: parts[0] as Page };
   const view = VIEWS.includes(parts[0] as View) ? (parts[0] as View) : storedView();
   const id = parts[0] === view && /^\d{1,15}$/.test(parts[1] || '') ? Number(parts[1]) : null;
   return { page: 'inbox', view, id };
 }
 
 export function routePath(route: Route): string {
-  if (route.page === 'admin') return `${BASE}admin`;
+  if (route.page !== 'inbox') return `${BASE}${route.page}`;
   return `${BASE}${route.view}${route.id ? `/${route.id}` : ''}`;
 }

@@ -1,8 +1,10 @@
-/** The right column: who the customer is, where they are on the site, and their history. */
+/** The right column: who the customer is, where they are on the site, their history, and bans. */
+import { useState } from 'preact/hooks';
+import { BanDialog } from './bans-page';
 import { countryName, flag, fullTime, preview, safeHref, shortTime } from './format';
 import { contactName } from './model';
 import type { Store } from './store';
-import type { Visitor } from './types';
+import type { BanKind, Visitor } from './types';
 
 /** A URL as a link that opens in a new tab without telling the page who opened it. */
 function ExternalLink({ url, text }: { url: string | null | undefined; text?: string | null }) {
@@ -18,6 +20,7 @@ function ExternalLink({ url, text }: { url: string | null | undefined; text?: st
 
 export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
   const t = s.t;
+  const [banning, setBanning] = useState<{ kind: BanKind; value: string } | null>(null);
   const conversation = s.convs.get(id);
   if (!conversation) return <aside class="cn-sidepane" data-testid="cn-visitor" />;
   const contactId = conversation.contact.id;
@@ -104,6 +107,19 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
         )}
       </dl>
       {visitor === null && <p class="cn-muted cn-small">{t('noVisitor')}</p>}
+      {visitor && (
+        <div class="cn-visitor-actions">
+          <button type="button" class="cn-btn cn-btn-small cn-btn-quiet-danger" data-testid="cn-ban-visitor" onClick={() => setBanning({ kind: 'visitor', value: visitor.visitor_id })}>
+            {t('banVisitor')}
+          </button>
+          {visitor.ip && (
+            <button type="button" class="cn-btn cn-btn-small cn-btn-quiet-danger" data-testid="cn-ban-ip" onClick={() => setBanning({ kind: 'ip', value: visitor.ip! })}>
+              {t('banIp')}
+            </button>
+          )}
+        </div>
+      )}
+      {banning && <BanDialog s={s} kind={banning.kind} value={banning.value} onClose={() => setBanning(null)} />}
       <section class="cn-history" data-testid="cn-history">
         <h4>{t('history')}</h4>
         {others.length === 0 && <p class="cn-muted cn-small">{t('noHistory')}</p>}

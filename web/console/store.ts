@@ -8,24 +8,34 @@
  * answer may be older than an event that arrived while it was in flight, so after applying
  * one, the events received since the request started are applied again (`withReplay`), and a
  * conversation never goes back to an older `updated_at` / `last_seq`.
+ *
+ * The smaller sub-domains live in modules of their own, which the store owns and feeds:
+ * agents.ts (the team), presence.ts (my status, auto-away), viewing.ts (collisions),
+ * canned.ts, bans.ts and site-settings.ts.
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
-import { NewConversationAlerts, primeOnFirstClick } from './alerts';
+import { Team } from './agents';
+import { alertOnce, NewConversationAlerts, primeOnFirstClick } from './alerts';
 import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './api';
+import { Bans } from './bans';
+import { CannedResponses } from './canned';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
 import { byActivity, contactName, contribution, isStale, matchesView, time } from './model';
 import { StoredOutbox } from './outbox';
-import { parseRoute, rememberView, routePath, storedView, type Route } from './route';
+import { Presence } from './presence';
+import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, type Route } from './route';
+import { SiteSettingsStore } from './site-settings';
+import { Viewing } from './viewing';
 import {
   type Agent,
+  type AgentStatus,
   type Author,
   type Contact,
   type Conversation,
   type Counts,
   type EventFrame,
   type Message,
-  type Role,
   type StatusFilter,
   type View,
   type Visitor,
@@ -73,14 +83,18 @@ export interface Typing {
   until: number;
 }
 
-export interface AgentForm {
-  name: string;
-  email: string;
-  password: string;
-  role: Role;
-}
-
 type Source = 'event' | 'action' | 'load' | 'replay';
+
+/** What a transfer came to: done, refused because the agent is full, or another error's text. */
+export type TransferResult = { ok: true } | { ok: false; atCapacity: boolean; error: string };
+
+export interface Toast {
+  text: string;
+  kind: 'error' | 'info';
+  at: number;
+  /** A button in the toast, e.g. "Assign anyway". */
+  action?: { label: string; run: () => void };
+}
 
 // ---------------------------------------------------------------------------------------
 
@@ -110,15 +124,29 @@ export class Store {
   readonly typing = new Map<number, Typing>();
   /** Conversation id → other agents typing there. */
   readonly agentTyping = new Map<number, Map<number, Typing>>();
-  agents: Agent[] = [];
-  agentsLoaded = false;
   readonly drafts = new Map<number, string>();
   readonly noteMode = new Map<number, boolean>();
   /** Keys of actions in flight ("resolve:37"), to disable their buttons. */
   readonly busy = new Set<string>();
-  toast: { text: string; kind: 'error' | 'info'; at: number } | null = null;
+  toast: Toast | null = null;
   /** On narrow screens the visitor panel is a drawer: is it open? */
   infoOpen = false;
+  /** The conversation whose transfer dialog is open. */
+  transferFor: number | null = null;
+  /** A conversation opened with j / k: its reply box leaves the focus where it is. */
+  quietOpen: number | null = null;
+
+  readonly team = new Team(this, (agent) => {
+    if (this.me) this.me = { ...this.me, ...agent };
+  });
+  readonly presence = new Presence(this, (agent) => this.team.upsert(agent));
+  readonly viewing = new Viewing(
+    (frame) => this.rt?.send(frame) ?? false,
+    () => this.me?.id ?? null,
+  );
+  readonly canned = new CannedResponses(this);
+  readonly bans = new Bans(this);
+  readonly siteSettings = new SiteSettingsStore(this);
 
   private readonly lists = new Map<string, ListState>();
   private listeners = new Set<() => void>();
@@ -164,6 +192,9 @@ export class Store {
     });
     document.addEventListener('visibilitychange', () => this.maybeMarkRead());
     addEventListener('focus', () => this.maybeMarkRead());
+    // Leaving the page: the others stop showing us at once rather than after 45 s.
+    addEventListener('pagehide', () => this.viewing.show(null));
+    addEventListener('pageshow', () => this.showViewing());
   }
 
   // ---- subscription -------------------------------------------------------------------
@@ -198,13 +229,16 @@ export class Store {
     this.emit();
   }
 
-  showToast(text: string, kind: 'error' | 'info' = 'error'): void {
-    this.toast = { text, kind, at: Date.now() };
+  showToast(text: string, kind: 'error' | 'info' = 'error', action?: Toast['action']): void {
+    this.toast = { text, kind, at: Date.now(), action };
     clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => {
-      this.toast = null;
-      this.emit();
-    }, 6000);
+    this.toastTimer = setTimeout(() => this.dismissToast(), action ? 12000 : 6000);
+    this.emit();
+  }
+
+  dismissToast(): void {
+    clearTimeout(this.toastTimer);
+    this.toast = null;
     this.emit();
   }
 
@@ -247,6 +281,7 @@ export class Store {
 
   async logout(): Promise<void> {
     this.stopTyping();
+    this.viewing.stop();
     try {
       await post('/api/v1/auth/logout', {});
     } catch {
@@ -255,15 +290,17 @@ export class Store {
     this.signedOut();
   }
 
-  private signedIn(me: { agent: Agent; account: { id: number; name: string }; csrf_token: string }): void {
+  private signedIn(me: { agent: Agent; account: { id: number; name: string; settings?: { auto_away_minutes?: number } }; csrf_token: string }): void {
     this.me = me.agent;
-    this.account = me.account;
+    this.account = { id: me.account.id, name: me.account.name };
     setCsrfToken(me.csrf_token);
     this.auth = 'in';
     this.generation++;
-    if (this.route.page === 'admin' && me.agent.role !== 'admin') this.route = { page: 'inbox', view: storedView(), id: null };
+    if (!this.mayOpen(this.route)) this.route = { page: 'inbox', view: storedView(), id: null };
     history.replaceState(null, '', routePath(this.route));
     primeOnFirstClick();
+    this.presence.start(me.agent.id, me.account.settings?.auto_away_minutes ?? 0);
+    void this.canned.load();
     this.startRealtime();
     clearInterval(this.typingSweep);
     this.typingSweep = setInterval(() => this.sweepTyping(), 1000);
@@ -273,9 +310,15 @@ export class Store {
   /** Back to the login form: the session ended (logout, 401, close code 4001). */
   signedOut(): void {
     this.generation++;
+    this.viewing.stop();
+    this.presence.stop();
     this.rt?.close();
     this.rt = null;
     clearInterval(this.typingSweep);
+    this.transferFor = null;
+    this.canned.reset();
+    this.bans.reset();
+    this.siteSettings.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -293,8 +336,7 @@ export class Store {
       map.clear();
     }
     this.storedOutbox = null;
-    this.agents = [];
-    this.agentsLoaded = false;
+    this.team.reset();
     setCsrfToken('');
     this.emit();
   }
@@ -327,7 +369,10 @@ export class Store {
       onState: (state) => {
         if (generation !== this.generation) return;
         this.conn = state;
-        if (state !== 'open') this.clearTyping();
+        if (state !== 'open') {
+          this.clearTyping();
+          this.viewing.disconnected();
+        }
         this.emit();
       },
       onFrame: (frame, sent) => {
@@ -355,6 +400,7 @@ export class Store {
         this.welcomed = true;
         this.everWelcomed = true;
         clearTimeout(this.noWelcomeTimer);
+        this.viewing.connected();
         const head = Number(frame.last_event_id) || 0;
         this.welcomeHead = head;
         if (this.lastEventId === null) {
@@ -386,6 +432,9 @@ export class Store {
         break;
       case 'typing':
         this.onTyping(frame);
+        break;
+      case 'viewing':
+        this.viewing.received(frame);
         break;
       case 'ack': {
         const clientId = String(frame.client_id || '');
@@ -421,10 +470,17 @@ export class Store {
         if (data.conversation) {
           this.upsertConv(data.conversation, source, true);
           if (source === 'event') this.alertNewConversation(data.conversation);
+          if (data.conversation.assignee) this.team.loadsSoon();
         }
         break;
       case 'conversation.updated':
-        if (data.conversation) this.upsertConv(data.conversation, source);
+        if (data.conversation) {
+          const known = this.convs.get(data.conversation.id);
+          this.upsertConv(data.conversation, source);
+          const changed: string[] = Array.isArray(data.changed) ? data.changed : [];
+          if (source === 'event') this.alertAssigned(known, data.conversation as Conversation, changed);
+          if (changed.includes('assignee') || changed.includes('status')) this.team.loadsSoon();
+        }
         break;
       case 'message.created':
         if (data.conversation) this.upsertConv(data.conversation, source);
@@ -448,7 +504,7 @@ export class Store {
         if (typeof data.contact_id === 'number') this.visitors.set(data.contact_id, data.visitor ?? null);
         break;
       case 'agent.updated':
-        if (data.agent) this.upsertAgent(data.agent as Agent);
+        if (data.agent) this.team.upsert(data.agent as Agent);
         break;
       default:
         break;
@@ -482,8 +538,8 @@ export class Store {
     if (this.route.page === 'inbox') {
       void this.loadList(this.route.view, this.statusFilter);
       if (openId) void this.loadThread(openId);
-    }
-    if (this.agentsLoaded || this.route.page === 'admin' || this.canAssignOthers()) void this.loadAgents();
+    } else if (this.route.page !== 'admin') this.loadPage();
+    void this.team.load();
     this.emit();
   }
 
@@ -808,6 +864,7 @@ export class Store {
         }
       }
     }
+    if (this.viewing.sweep(now)) changed = true;
     if (changed) this.emit();
   }
 
@@ -861,8 +918,67 @@ export class Store {
     }
   }
 
-  assign(id: number, agentId: number | null): Promise<void> {
-    return this.act(`assign:${id}`, () => post(`/api/v1/conversations/${id}/assign`, { agent_id: agentId }));
+  /**
+   * Assigns (null: unassigns). An agent at capacity refuses with 409 `at_capacity`: the toast
+   * then offers to assign anyway (`force`).
+   */
+  async assign(id: number, agentId: number | null, force = false): Promise<void> {
+    const key = `assign:${id}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.emit();
+    try {
+      const data = await post<{ conversation: Conversation }>(`/api/v1/conversations/${id}/assign`, { agent_id: agentId, force });
+      this.upsertConv(data.conversation, 'action');
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'at_capacity' && agentId !== null) {
+        const name = this.team.byId(agentId)?.name || this.t('agent');
+        this.showToast(this.t('atCapacity', { name }), 'error', { label: this.t('assignAnyway'), run: () => void this.assign(id, agentId, true) });
+      } else this.showToast(this.errorText(error));
+    } finally {
+      this.busy.delete(key);
+      this.emit();
+    }
+  }
+
+  /**
+   * Hands the conversation to another agent with an optional note (stored by the server as a
+   * note of ours). `force` overrides the receiver's capacity.
+   */
+  async transfer(id: number, agentId: number, note: string, force = false): Promise<TransferResult> {
+    const key = `transfer:${id}`;
+    if (this.busy.has(key)) return { ok: false, atCapacity: false, error: '' };
+    this.busy.add(key);
+    this.emit();
+    try {
+      const body: Record<string, unknown> = { agent_id: agentId, force };
+      if (note.trim()) body.note = note.trim();
+      const data = await post<{ conversation: Conversation }>(`/api/v1/conversations/${id}/transfer`, body);
+      this.upsertConv(data.conversation, 'action');
+      this.showToast(this.t('transferred', { name: data.conversation.assignee?.name || '' }), 'info');
+      this.team.loadsSoon();
+      return { ok: true };
+    } catch (error) {
+      const atCapacity = error instanceof ApiError && error.code === 'at_capacity';
+      if (error instanceof ApiError && error.code === 'invalid_field' && error.field === 'agent_id') {
+        return { ok: false, atCapacity, error: this.t('transferSameAgent') };
+      }
+      return { ok: false, atCapacity, error: this.errorText(error) };
+    } finally {
+      this.busy.delete(key);
+      this.emit();
+    }
+  }
+
+  /** Who may hand this conversation on: anyone while it is theirs or unassigned; supervisors and admins always. */
+  canTransfer(c: Conversation): boolean {
+    return c.status === 'open' && (this.canAssignOthers() || !c.assignee || c.assignee.id === this.me?.id);
+  }
+
+  openTransfer(id: number | null): void {
+    this.transferFor = id;
+    if (id !== null) void this.team.load();
+    this.emit();
   }
 
   assignToMe(id: number): Promise<void> {
@@ -889,68 +1005,41 @@ export class Store {
     this.alerts.created(conversation.id);
   }
 
-  // ---- agents (admin) -----------------------------------------------------------------------
-
-  async loadAgents(): Promise<void> {
-    try {
-      const data = await get<{ agents: Agent[] }>('/api/v1/agents');
-      this.agents = data.agents;
-      this.agentsLoaded = true;
-    } catch (error) {
-      this.showToast(this.errorText(error));
-    }
-    this.emit();
+  /**
+   * A conversation became ours by someone else's hand (a transfer, or a supervisor assigning
+   * it): beep, notify, and say so on screen. The event does not name who made the change, so
+   * "someone else" means: not an assign or transfer this tab has in flight.
+   */
+  private alertAssigned(known: Conversation | undefined, next: Conversation, changed: string[]): void {
+    const me = this.me?.id;
+    if (!me || next.assignee?.id !== me || next.status !== 'open') return;
+    if (known ? known.assignee?.id === me : !changed.includes('assignee')) return;
+    if (this.busy.has(`assign:${next.id}`) || this.busy.has(`transfer:${next.id}`)) return;
+    const transfer = (next.transfer_count ?? 0) > (known?.transfer_count ?? 0) || (!known && changed.includes('transfer_count'));
+    const title = this.t(transfer ? 'transferredToYou' : 'assignedToYou', { number: next.number });
+    const name = contactName(next.contact, this.t);
+    const open = () => this.navigate({ page: 'inbox', view: this.route.page === 'inbox' ? this.route.view : storedView(), id: next.id });
+    alertOnce(title, name, `helpline-assigned-${next.id}-${next.transfer_count ?? 0}`, open);
+    const onScreen = this.route.page === 'inbox' && this.route.id === next.id;
+    this.showToast(`${title}: ${name}`, 'info', onScreen ? undefined : { label: this.t('open'), run: open });
   }
 
-  private upsertAgent(agent: Agent): void {
-    const index = this.agents.findIndex((a) => a.id === agent.id);
-    if (index >= 0) this.agents = this.agents.map((a) => (a.id === agent.id ? agent : a));
-    else if (this.agentsLoaded) this.agents = [...this.agents, agent];
-    if (this.me && agent.id === this.me.id) this.me = { ...this.me, ...agent };
-  }
+  // ---- my status ------------------------------------------------------------------------------
 
-  /** Adds an agent; resolves to errors by field (empty when it worked). */
-  async createAgent(form: AgentForm): Promise<Partial<Record<keyof AgentForm | 'form', string>>> {
-    try {
-      const data = await post<{ agent: Agent }>('/api/v1/agents', form);
-      this.upsertAgent(data.agent);
-      if (!this.agents.some((a) => a.id === data.agent.id)) this.agents = [...this.agents, data.agent];
-      this.showToast(this.t('agentAdded', { name: data.agent.name }), 'info');
-      return {};
-    } catch (error) {
-      if (error instanceof ApiError) {
-        if (error.code === 'conflict') return { email: this.t('emailTaken') };
-        if (error.code === 'invalid_field') {
-          const field = (error.field || '').split('.').pop() as keyof AgentForm;
-          const text = fieldMessage(field, error.message, this.t);
-          return (['name', 'email', 'password', 'role'] as string[]).includes(field) ? { [field]: text } : { form: text };
-        }
-        if (error.code === 'forbidden') return { form: this.t('adminOnly') };
-      }
-      return { form: this.errorText(error) };
-    }
-  }
-
-  async setAgentActive(agent: Agent, active: boolean): Promise<void> {
-    const key = `agent:${agent.id}`;
-    if (this.busy.has(key)) return;
-    this.busy.add(key);
-    this.emit();
-    try {
-      const data = await post<{ agent: Agent }>(`/api/v1/agents/${agent.id}/${active ? 'activate' : 'deactivate'}`, {});
-      this.upsertAgent(data.agent);
-    } catch (error) {
-      this.showToast(this.errorText(error));
-    } finally {
-      this.busy.delete(key);
-      this.emit();
-    }
+  /** The header's status switch. */
+  setMyStatus(status: Exclude<AgentStatus, 'offline'>): Promise<void> {
+    return this.presence.choose(status);
   }
 
   // ---- navigation --------------------------------------------------------------------------
 
+  /** Agents and settings are for admins only. */
+  mayOpen(route: Route): boolean {
+    return route.page === 'inbox' || !ADMIN_PAGES.includes(route.page) || this.me?.role === 'admin';
+  }
+
   navigate(route: Route, replace = false): void {
-    if (route.page === 'admin' && this.me?.role !== 'admin') route = { page: 'inbox', view: storedView(), id: null };
+    if (!this.mayOpen(route)) route = { page: 'inbox', view: storedView(), id: null };
     const path = routePath(route);
     if (replace) history.replaceState(null, '', path);
     else if (location.pathname !== path) history.pushState(null, '', path);
@@ -968,20 +1057,36 @@ export class Store {
     this.navigate({ page: 'inbox', view, id });
   }
 
+  /** What a page other than the inbox shows, read when it opens (there are no events for it). */
+  private loadPage(): void {
+    const page = this.route.page;
+    if (page === 'admin') void this.team.load();
+    else if (page === 'canned') void this.canned.load();
+    else if (page === 'bans') void this.bans.load();
+    else if (page === 'settings') void this.siteSettings.load();
+  }
+
+  private showViewing(): void {
+    this.viewing.show(this.auth === 'in' && this.route.page === 'inbox' ? this.route.id : null);
+  }
+
   private routeChanged(): void {
+    this.transferFor = null;
+    if (this.route.page !== 'inbox' || this.route.id !== this.quietOpen) this.quietOpen = null;
+    this.showViewing();
     // Before the first `welcome` nothing is loaded: reloadAll() will, for the current route.
     if (this.auth !== 'in' || !this.ready) {
       this.emit();
       return;
     }
     const route = this.route;
-    if (route.page === 'admin') {
+    if (route.page !== 'inbox') {
       this.stopTyping();
-      if (this.me?.role !== 'admin') {
+      if (!this.mayOpen(route)) {
         this.navigate({ page: 'inbox', view: storedView(), id: null }, true);
         return;
       }
-      void this.loadAgents();
+      this.loadPage();
     } else {
       rememberView(route.view);
       if (this.typingOut && this.typingOut.conversationId !== route.id) this.stopTyping();
@@ -996,31 +1101,30 @@ export class Store {
           this.maybeMarkRead();
         }
       }
-      if (this.canAssignOthers() && !this.agentsLoaded) void this.loadAgents();
+      if (!this.team.loaded) void this.team.load();
     }
     this.emit();
   }
 
-  /** Alt+↑ / Alt+↓: the previous or next conversation of the current list. */
-  step(delta: number): void {
+  /**
+   * Alt+↑ / Alt+↓, j / k: the previous or next conversation of the current list. With
+   * `focusReply` false (j / k) the reply box does not take the focus, so the next j still
+   * moves on; `r` goes to the reply box.
+   */
+  step(delta: number, focusReply = true): void {
     if (this.route.page !== 'inbox') return;
     const rows = this.visibleList();
     if (!rows.length) return;
+
     const index = rows.findIndex((c) => c.id === (this.route as { id: number | null }).id);
     const next = index < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, index + delta));
+    this.quietOpen = focusReply ? null : rows[next].id;
     this.openConversation(rows[next].id);
   }
 
   waitText(seconds: number): string {
     return formatWait(seconds, this.lang);
   }
-}
-
-/** The server's invalid_field message, in the UI language where we know the case. */
-function fieldMessage(field: string, message: string, t: Translate): string {
-  if (field === 'name' && /at least|missing|required|empty/i.test(message)) return t('nameRequired');
-  if (field === 'password' && /at least/i.test(message)) return t('passwordShort');
-  return t('fieldInvalid', { message: message.replace(/^[\w.]+:\s*/, '') });
 }
 
 export const store = new Store();

@@ -30,10 +30,16 @@ export interface ContactRef {
   phone: string | null;
 }
 
+/** `chat` (started while the site was online), `offline` (the offline form) or `callback`. */
+export type ConversationType = 'chat' | 'offline' | 'callback';
+
 export interface Conversation {
   id: number;
   number: number;
   status: string;
+  type?: ConversationType;
+  /** Transfers between agents so far. */
+  transfer_count?: number;
   inbox: { id: number; name: string; channel: string };
   contact: ContactRef;
   assignee: { id: number; name: string } | null;
@@ -69,13 +75,92 @@ export interface Visitor {
   language: string | null;
 }
 
+export type AgentStatus = 'online' | 'away' | 'offline';
+
 export interface Agent {
   id: number;
   name: string;
   email: string;
   role: Role;
-  status: string;
+  status: AgentStatus;
+  status_changed_at?: string | null;
+  /** How many open conversations the agent may carry before assigning needs `force`. */
+  capacity?: number;
+  /** Open conversations assigned to the agent: only `GET /api/v1/agents` tells it. */
+  load?: number;
   is_active: boolean;
+}
+
+export interface Canned {
+  id: number;
+  shortcut: string;
+  title: string;
+  body: string;
+  scope: 'personal' | 'shared';
+  owner_id: number | null;
+  updated_at: string;
+}
+
+export type BanKind = 'visitor' | 'ip' | 'email' | 'phone';
+
+export interface Ban {
+  id: number;
+  kind: BanKind;
+  value: string;
+  reason: string;
+  expires_at: string | null;
+  lifted_at: string | null;
+  active: boolean;
+  created_by: { id: number; name: string } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+export type FieldMode = 'hidden' | 'optional' | 'required';
+
+export interface BusinessHours {
+  timezone: string;
+  /** Local "HH:MM" intervals; "24:00" may end one. A missing day is closed. */
+  weekly: Partial<Record<Weekday, [string, string][]>>;
+  /** "YYYY-MM-DD" days the site is closed. */
+  holidays: string[];
+}
+
+export interface SiteSettings {
+  title: string;
+  greeting: string;
+  color: string;
+  position: 'left' | 'right';
+  language: 'auto' | 'ru' | 'en';
+  prechat: { name: FieldMode; email: FieldMode; phone: FieldMode };
+  offline_text: string;
+  callback: boolean;
+  transcript: boolean;
+  offline_when_no_agents: boolean;
+  hours: BusinessHours | null;
+}
+
+export interface Inbox {
+  id: number;
+  name: string;
+  channel: string;
+  site_key: string | null;
+  is_active: boolean;
+  settings: SiteSettings;
+}
+
+export interface Smtp {
+  host: string;
+  port: number;
+  security: 'none' | 'starttls' | 'tls';
+  username: string;
+  /** Write-only: never read back; `password_set` says whether one is stored. */
+  password?: string;
+  password_set?: boolean;
+  from_email: string;
+  from_name: string;
 }
 
 export interface Counts {
