@@ -10,7 +10,10 @@ import pytest
 from playwright.async_api import Page, WebSocketRoute, expect
 
 from tests.browser.conftest import (
+    SHOP,
+    VISITOR_PERMISSIONS,
     Browsing,
+    install_shop,
     agent_api,
     eventually,
     introduce,
@@ -351,11 +354,14 @@ async def test_transcript_by_email(browsing: Browsing, web_server: Server, web_t
 # -- a ban -----------------------------------------------------------------------------------------
 
 
-async def session_answered(page: Page) -> None:
-    """Reloads and waits for the widget's session call (which may come from the launcher's
-    chat at once, for a visitor who has been here)."""
-    async with page.expect_response("**/api/widget/v1/session") as response:
-        await page.reload()
+async def mode_answered(page: Page, *, reload: bool = True, url: str | None = None) -> None:
+    """(Re)loads the page and waits for the launcher's `GET /mode`, which decides whether
+    anything is drawn at all."""
+    async with page.expect_response("**/api/widget/v1/mode**") as response:
+        if url is not None:
+            await page.goto(url)
+        else:
+            await page.reload()
     await (await response.value).finished()
 
 
@@ -379,27 +385,26 @@ async def test_a_banned_visitor_sees_no_widget(browsing: Browsing, web_server: S
         await page.wait_for_timeout(1500)
         assert sockets == []
 
-        # Later pages draw nothing and connect nowhere.
-        await session_answered(page)
+        # Later pages draw nothing and connect nowhere: the launcher's /mode says hidden.
+        await mode_answered(page)
         await page.wait_for_timeout(500)
         await expect(page.get_by_test_id("hl-launcher")).to_have_count(0)
         assert sockets == []
 
-        # Another browser at the same address: the launcher cannot know before the first
-        # session call (made on the first click); then everything goes.
-        other = await visitor_page(browsing, web_server, web_tenant.site_key)
+        # Another browser at the same address sees no launcher either.
+        context = await browsing.context(locale="ru-RU", permissions=VISITOR_PERMISSIONS)
+        await install_shop(context, web_server, web_tenant.site_key, lang="ru")
+        other = await context.new_page()
         other_sockets: list[str] = []
         other.on("websocket", lambda ws: other_sockets.append(ws.url))
-        await other.get_by_test_id("hl-launcher").click()
-        await expect(other.get_by_test_id("hl-launcher")).to_have_count(0)
-        await expect(other.get_by_test_id("hl-panel")).to_have_count(0)
-        await session_answered(other)
+        await mode_answered(other, url=SHOP + "/catalog/phone-x")
+        await other.wait_for_timeout(500)
         await expect(other.get_by_test_id("hl-launcher")).to_have_count(0)
         assert other_sockets == []
 
         # The ban is lifted: the visitor is back, with the history.
         response = await agent.post(f"/api/v1/bans/{ban_id}/lift")
         assert response.status_code == 200, response.text
-    await session_answered(page)
+    await mode_answered(page)
     await open_widget(page)
     await expect(widget_message(page, "Купите слона")).to_be_visible()

@@ -7,7 +7,10 @@ import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import css from './chat.css?inline';
 import type { ComponentChildren } from 'preact';
+import { Attachments, Uploads } from './attachments';
+import { CLIP_ICON, CLOSE_ICON, Icon, MAIL_ICON, PHONE_ICON, SEND_ICON } from './icons';
 import { FIELDS, MAX_BODY, WidgetChat, type Errors, type Field, type Message, type MountOptions } from './state';
+import { Teaser } from './teaser';
 
 export type { MountOptions };
 export interface ChatHandle {
@@ -25,29 +28,32 @@ export function mount(root: ShadowRoot, options: MountOptions): ChatHandle {
   const container = document.createElement('div');
   root.append(style, container);
   const chat = new WidgetChat(options, root.host as HTMLElement);
-  render(<Panel chat={chat} />, container);
+  render(<Widget chat={chat} />, container);
   void chat.start();
   const handle: ChatHandle = { setOpen: (open) => chat.setOpen(open) };
   mounted.set(root, handle);
   return handle;
 }
 
-const CLOSE_ICON = 'M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z';
-const SEND_ICON = 'M3.4 20.4 20.9 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L3.8 11 14 12 3.8 13l-1.8 6.3a1 1 0 0 0 1.4 1.1z';
-const PHONE_ICON = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25c1.1.37 2.3.57 3.6.57a1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
-const MAIL_ICON = 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z';
-const Icon = ({ d }: { d: string }) => (
-  <svg viewBox="0 0 24 24" aria-hidden="true">
-    <path d={d} />
-  </svg>
-);
-
-function Panel({ chat }: { chat: WidgetChat }) {
+function Widget({ chat }: { chat: WidgetChat }) {
   const [, setVersion] = useState(0);
   // Subscribed during render, not in an effect: a fast answer (unknown site) must not slip
   // through before the effect runs.
   chat.onChange = () => setVersion((version) => version + 1);
+  return (
+    <>
+      <Teaser chat={chat} />
+      <Panel chat={chat} />
+    </>
+  );
+}
+
+/** Files dragged from the desktop onto the panel (not text or links dragged within the page). */
+const draggingFiles = (event: DragEvent) => !!event.dataTransfer?.types.includes('Files');
+
+function Panel({ chat }: { chat: WidgetChat }) {
   const panel = useRef<HTMLDivElement>(null);
+  const [dropping, setDropping] = useState(false);
   const { t, site, sheet } = chat;
   const offlineForm = !!site && chat.offlineFormNeeded();
 
@@ -68,6 +74,7 @@ function Panel({ chat }: { chat: WidgetChat }) {
   const statusText =
     chat.status === 'open' ? (chat.mode === 'offline' ? t.offlineStatus : t.connected) : chat.status === 'connecting' ? t.connecting : chat.status === 'offline' ? t.offline : '';
   const live = site && chat.status !== 'stopped';
+  const composing = live && !sheet && !chat.prechatNeeded && !offlineForm && !chat.undecided();
   const tool = (name: 'callback' | 'transcript', label: string, d: string) => (
     <button
       type="button"
@@ -88,13 +95,33 @@ function Panel({ chat }: { chat: WidgetChat }) {
       class="hl-panel"
       data-testid="hl-panel"
       data-mode={chat.mode}
+      data-size={site?.size || 'standard'}
+      data-dropping={dropping ? 'true' : undefined}
       role="dialog"
       aria-label={title}
       lang={chat.lang}
       hidden={!chat.open}
       onKeyDown={(event) => event.key === 'Escape' && close()}
+      // Files dropped on the panel are always taken, attached only where the composer is: left
+      // alone, the browser would open the file in place of the visitor's page.
+      onDragOver={(event) => {
+        if (!draggingFiles(event)) return;
+        event.preventDefault();
+        event.dataTransfer!.dropEffect = composing ? 'copy' : 'none';
+        setDropping(!!composing);
+      }}
+      onDragLeave={(event) => {
+        if (!event.relatedTarget || !panel.current?.contains(event.relatedTarget as Node)) setDropping(false);
+      }}
+      onDrop={(event) => {
+        setDropping(false);
+        if (!draggingFiles(event)) return;
+        event.preventDefault();
+        if (composing) chat.attach([...event.dataTransfer!.files]);
+      }}
     >
       <div class="hl-head">
+        {site?.logo_url && <Logo src={site.logo_url} />}
         <div>
           <h2>{title}</h2>
           <span class="hl-status" data-testid="hl-status" data-state={state} data-mode={chat.mode}>
@@ -124,18 +151,35 @@ function Panel({ chat }: { chat: WidgetChat }) {
       <div class="hl-notice" data-testid="hl-notice" role="status">
         {chat.status === 'stopped' ? t.unavailable : chat.notice}
       </div>
-      {live && !sheet && !chat.prechatNeeded && !offlineForm && !chat.undecided() && (
+      {composing && (
         <>
           {chat.mode === 'offline' && !chat.offlineSent && chat.contact.email && (
             <div class="hl-note" data-testid="hl-offline-note">
               {t.offlineNote}
             </div>
           )}
+          {site.typing_preview && (
+            <div class="hl-note" data-testid="hl-preview-notice">
+              {t.previewNotice}
+            </div>
+          )}
           <Composer chat={chat} />
         </>
       )}
+      {dropping && (
+        <div class="hl-drop" data-testid="hl-drop" aria-hidden="true">
+          {t.dropHere}
+        </div>
+      )}
     </div>
   );
+}
+
+/** The site's logo in the header; gone if it does not load (a broken image is worse than none). */
+function Logo({ src }: { src: string }) {
+  const [failed, setFailed] = useState(false);
+  useEffect(() => setFailed(false), [src]);
+  return failed ? null : <img class="hl-logo" data-testid="hl-logo" src={src} alt="" onError={() => setFailed(true)} />;
 }
 
 function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolean }) {
@@ -153,10 +197,20 @@ function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolea
     stuck.current = true;
   }, [chat.open]);
 
+  // An accepted invitation opens the new conversation: at the top, or after the history.
+  const invitation = chat.invitation;
+  const invitationLine = invitation && (
+    <div class="hl-msg" key="invitation" data-testid="hl-invitation-line" data-author="agent">
+      <div class="hl-bubble">{invitation.text}</div>
+    </div>
+  );
+  const history = invitation ? messages.filter((message) => message.conversation_id! <= invitation.after).length : 0;
+
   const several = chat.conversations.size > 1;
   const items = [];
   let previous: Message | undefined;
   for (const message of messages) {
+    if (history && items.length && messages.indexOf(message) === history) items.push(invitationLine);
     const conversationId = message.conversation_id;
     if (several && conversationId && conversationId !== previous?.conversation_id) {
       const number = chat.conversations.get(conversationId)?.number;
@@ -177,6 +231,7 @@ function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolea
       );
     }
   }
+  if (history && history === messages.length) items.push(invitationLine);
 
   return (
     <div
@@ -191,6 +246,7 @@ function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolea
         stuck.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
       }}
     >
+      {!history && invitationLine}
       {site?.greeting && (
         <div class="hl-msg" data-testid="hl-greeting" data-author="agent">
           <div class="hl-bubble">{site.greeting}</div>
@@ -222,8 +278,11 @@ function Bubble({ message, chat }: { message: Message; chat: WidgetChat }) {
       data-seq={message.seq}
       data-pending={message.pending ? 'true' : 'false'}
     >
-      <div class="hl-bubble" data-testid="hl-message-body">
-        {message.body}
+      <div class="hl-bubble" data-files={message.attachments?.length ? 'true' : undefined}>
+        <div data-testid="hl-message-body" hidden={!message.body}>
+          {message.body}
+        </div>
+        {!!message.attachments?.length && <Attachments files={message.attachments} chat={chat} />}
       </div>
       <div class="hl-meta">
         {who && who + ' · '}
@@ -494,6 +553,7 @@ function TranscriptForm({ chat }: { chat: WidgetChat }) {
 function Composer({ chat }: { chat: WidgetChat }) {
   const { t } = chat;
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   // The draft survives a reload too: nothing typed is lost.
   const [draft, setDraftState] = useState(() => chat.storage.get('draft') || '');
   const setDraft = (text: string) => {
@@ -521,6 +581,7 @@ function Composer({ chat }: { chat: WidgetChat }) {
   };
   return (
     <>
+      <Uploads chat={chat} />
       <form
         class="hl-composer"
         onSubmit={(event) => {
@@ -528,6 +589,20 @@ function Composer({ chat }: { chat: WidgetChat }) {
           submit();
         }}
       >
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          data-testid="hl-file-input"
+          onChange={(event) => {
+            chat.attach([...(event.currentTarget.files || [])]);
+            event.currentTarget.value = ''; // the same file may be picked again
+          }}
+        />
+        <button type="button" class="hl-tool hl-attach" data-testid="hl-attach" aria-label={t.attach} title={t.attach} onClick={() => picker.current?.click()}>
+          <Icon d={CLIP_ICON} />
+        </button>
         <textarea
           ref={input}
           class="hl-input"
@@ -548,6 +623,14 @@ function Composer({ chat }: { chat: WidgetChat }) {
               event.preventDefault();
               submit();
             }
+          }}
+          onPaste={(event) => {
+            // A screenshot pasted: attach it. Not when there is text too (a spreadsheet's cells
+            // come as text and as a picture of them; the text is what was meant).
+            const data = event.clipboardData;
+            if (!data?.files.length || data.types.includes('text/plain')) return;
+            event.preventDefault();
+            chat.attach([...data.files]);
           }}
         />
         <button type="submit" class="hl-send" data-testid="hl-send" aria-label={t.send} title={t.send}>

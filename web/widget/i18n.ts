@@ -48,6 +48,20 @@ const en = {
   transcriptDone: 'Done! The conversation will arrive by e-mail within a minute.',
   tooOften: 'Too many requests. Please try again later.',
   back: 'Back to chat',
+  attach: 'Attach a file',
+  remove: 'Remove',
+  uploading: 'Uploading…',
+  fileTooLarge: 'The file “{name}” is too large to send.',
+  // Not a list of what is allowed: an account may switch kinds off, and the widget is not told.
+  fileType: 'Files like “{name}” cannot be sent here.',
+  fileFailed: 'The file “{name}” could not be uploaded.',
+  tooManyFiles: 'At most 10 files per message.',
+  stillUploading: 'Please wait until the files are uploaded.',
+  dropHere: 'Drop the files here to attach them',
+  previewNotice: 'The operator sees what you type, before you send it.',
+  dismiss: 'Dismiss',
+  file: 'File',
+  newMessage: 'New message',
 };
 export type Strings = typeof en;
 
@@ -100,6 +114,19 @@ const ru: Strings = {
   transcriptDone: 'Готово! Переписка придёт на почту в течение минуты.',
   tooOften: 'Слишком много запросов. Попробуйте позже.',
   back: 'Вернуться в чат',
+  attach: 'Прикрепить файл',
+  remove: 'Убрать',
+  uploading: 'Загружается…',
+  fileTooLarge: 'Файл «{name}» слишком большой — его нельзя отправить.',
+  fileType: 'Такие файлы здесь отправлять нельзя: «{name}».',
+  fileFailed: 'Файл «{name}» не удалось загрузить.',
+  tooManyFiles: 'В одном сообщении — не больше 10 файлов.',
+  stillUploading: 'Подождите, пока загрузятся файлы.',
+  dropHere: 'Отпустите файлы, чтобы прикрепить их',
+  previewNotice: 'Оператор видит текст, пока вы его набираете.',
+  dismiss: 'Скрыть',
+  file: 'Файл',
+  newMessage: 'Новое сообщение',
 };
 
 export type Lang = 'ru' | 'en';

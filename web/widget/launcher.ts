@@ -3,16 +3,20 @@
  *
  *   <script src="https://HOST/widget.js" data-site="SITE_KEY" async></script>
  *
- * Draws the round launcher button in a shadow root and imports the chat panel
- * (HOST/static/widget/chat.js) on the first click — or at once, panel closed, when this
- * browser already has a conversation with the site, so operator replies arrive and raise the
- * unread badge.
+ * Asks GET /api/widget/v1/mode what to draw (docs/protocol.md, "Embedding"), draws the round
+ * launcher button in a shadow root and imports the chat panel (HOST/static/widget/chat.js):
+ * on the first click; at once, panel closed, when this browser already has a conversation
+ * with the site, so operator replies arrive and raise the unread badge; or, where the site
+ * tracks visitors, in the browser's idle time after the page has loaded, so the visitor is in
+ * the operators' live list and invitations can fire.
  *
- * The chat tells it the mode (docs/protocol.md, "Widget"): `offline` turns the button into
- * "leave a message"; `hidden` (a ban) removes everything. A browser that was told `hidden`
- * draws nothing on later pages until the chat's session call says otherwise.
+ * `offline` turns the button into "leave a message"; `hidden` (a ban) draws nothing. If the
+ * mode cannot be had (an older server, a network error) the button is drawn from what the
+ * chat last saw. A browser the chat's session call told `hidden` draws nothing until that
+ * call says otherwise.
  */
 import type { ChatHandle, MountOptions } from './chat';
+import { onColor } from './look';
 
 type ChatModule = { mount(root: ShadowRoot, options: MountOptions): ChatHandle };
 
@@ -135,14 +139,48 @@ const ICONS =
       .finally(() => button.removeAttribute('aria-busy'));
   });
 
-  const attach = () => {
-    // Told `hidden` before: only the chat's session call may bring the button back (onMode).
-    if (stored('hidden')) return void load().catch(() => {});
-    document.body.appendChild(host);
+  type SiteMode = { mode?: string; track_visitors?: boolean; color?: string; position?: string };
+
+  const draw = (site: SiteMode | null) => {
+    if (site?.mode === 'hidden') return; // a ban: nothing at all, and no chat to load
+    if (stored('hidden')) {
+      // The chat's session call said `hidden` before (it also knows bans by e-mail or phone,
+      // which /mode cannot see): it decides again, and brings the button back (onMode).
+      return void load().catch(() => {});
+    }
+    if (site) {
+      if (site.color && /^#[0-9a-f]{6}$/i.test(site.color)) {
+        host.style.setProperty('--hl-color', site.color);
+        host.style.setProperty('--hl-on', onColor(site.color));
+      }
+      if (site.position) host.setAttribute('data-position', site.position);
+      offline = site.mode === 'offline';
+      host.toggleAttribute('data-offline', offline);
+      label();
+    }
+    if (!host.isConnected) document.body.appendChild(host);
     // Someone who already wrote to this site gets operator replies (and unsent messages go out)
     // without having to click first.
     if (stored('token') && (stored('chat') || stored('outbox') || stored('held'))) load().catch(() => {});
+    else if (site?.track_visitors) whenIdle(() => load().catch(() => {}));
   };
+
+  // A second after the page's own load, in the browser's idle time (at most 2 s more): the
+  // page's post-load work (hydration, analytics, lazy images) goes first, and a visitor who
+  // leaves at once costs the server no session.
+  const whenIdle = (run: () => void) => {
+    const idle = () => setTimeout(() => ('requestIdleCallback' in window ? requestIdleCallback(run, { timeout: 2000 }) : run()), 1000);
+    if (document.readyState === 'complete') idle();
+    else addEventListener('load', idle, { once: true });
+  };
+
+  const token = stored('token');
+  const modeUrl = `${origin}/api/widget/v1/mode?site=${encodeURIComponent(siteKey)}` + (token ? `&visitor=${encodeURIComponent(token)}` : '');
+  const asked = fetch(modeUrl).then(
+    (response) => (response.ok ? (response.json() as Promise<SiteMode>) : null),
+    () => null,
+  );
+  const attach = () => asked.then(draw, () => draw(null));
   if (document.body) attach();
   else document.addEventListener('DOMContentLoaded', attach);
 })();

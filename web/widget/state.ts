@@ -5,14 +5,24 @@
  */
 import { pollingSocket } from '../shared/polling';
 import { backoffDelay, connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
+import { MAX_FILES, uploadFile, type FileInfo, type Upload, type UploadRefusal } from './files';
 import { pickLang, strings, type Lang, type Strings } from './i18n';
+import { pickInvitation, ShownLog, type Invitation } from './invitations';
+import { onColor } from './look';
+import { beep } from './sound';
 import { siteStorage, type SiteStorage } from './storage';
+import { countPageView, currentPage, touchVisit, watchNavigation, type Page, type Visit } from './tracking';
 
 export const MAX_BODY = 5000;
 export const FIELDS = ['name', 'email', 'phone'] as const;
 export type Field = (typeof FIELDS)[number];
 type FieldMode = 'hidden' | 'optional' | 'required';
 type Contact = Record<Field, string | null>;
+/**
+ * What may show next to the closed launcher, one at a time: an operator's new message, a
+ * proactive invitation, or the site's `invitation_text`.
+ */
+export type Teaser = { kind: 'message'; message: Message } | { kind: 'invitation'; id: string; text: string } | { kind: 'label'; text: string };
 /** What the widget shows (docs/protocol.md, "Widget"): the chat, the offline form, or nothing. */
 export type Mode = 'online' | 'offline' | 'hidden';
 /** A request form in the panel: idle (the form), waiting for its ack, or confirmed. */
@@ -30,6 +40,14 @@ export interface Site {
   offline_text?: string;
   callback?: boolean;
   transcript?: boolean;
+  /** Operators see the draft as it is typed; the composer says so. */
+  typing_preview?: boolean;
+  logo_url?: string | null;
+  size?: 'compact' | 'standard' | 'large';
+  sounds?: boolean;
+  /** A line next to the closed launcher, inviting a chat. */
+  invitation_text?: string;
+  invitations?: Invitation[];
 }
 
 export interface Message {
@@ -38,6 +56,7 @@ export interface Message {
   seq?: number;
   author: { type: 'contact' | 'agent' | 'bot' | 'system'; id?: number | null; name?: string | null };
   body: string;
+  attachments?: FileInfo[];
   created_at: string;
   client_id?: string | null;
   /** Not yet acknowledged by the server (still in the outbox). */
@@ -72,12 +91,12 @@ const PHONE = /^\+?[\d\s().-]+$/;
 const TYPING_EVERY = 2000;
 const TYPING_IDLE = 4000;
 const TYPING_SHOWN = 6000;
-
-/** What the server is told about the page. Only http(s) URLs: the server refuses others. */
-function currentPage() {
-  const url = (value: string) => (/^https?:/i.test(value) ? value.slice(0, 2000) : null);
-  return { url: url(location.href), title: document.title.slice(0, 500), referrer: url(document.referrer) };
-}
+// With typing_preview the draft follows the keystrokes, at most ~3 frames a second.
+const DRAFT_EVERY = 350;
+const MAX_DRAFT = 2000;
+// A single-page site sets the new title just after pushState: report the page a moment later.
+const NAVIGATION_SETTLE = 300;
+const VISIT_TOUCH_EVERY = 15_000;
 
 export class WidgetChat {
   readonly storage: SiteStorage;
@@ -104,6 +123,15 @@ export class WidgetChat {
   callbackErrors: Errors = {};
   transcript: Progress = '';
   transcriptErrors: Errors = {};
+  /** Files picked for the next message, in the order picked. */
+  uploads: Upload[] = [];
+  /** What shows next to the closed launcher, if anything. */
+  teaser: Teaser | null = null;
+  /**
+   * The invitation the visitor accepted: the first operator-side line of the conversation it
+   * starts (never stored), shown after the conversations up to id `after` (the history).
+   */
+  invitation: { text: string; after: number } | null = null;
   onChange: () => void = () => {};
 
   private messages = new Map<number, Message>();
@@ -137,6 +165,30 @@ export class WidgetChat {
   private typingShown?: ReturnType<typeof setTimeout>;
   private noticeTimer?: ReturnType<typeof setTimeout>;
   private unread = -1;
+  /** The draft not yet sent as a typing preview (typing_preview sites). */
+  private draftPending: string | null = null;
+  private draftTimer?: ReturnType<typeof setTimeout>;
+  /** Attachments of the visitor's unconfirmed messages, by client_id, to show them meanwhile. */
+  private sentFiles = new Map<string, FileInfo[]>();
+  /** From `welcome`, for the invitation rules. */
+  private country: string | null = null;
+  /**
+   * last_seq of each conversation at this page's first `welcome`. Messages after it are news
+   * (a sound, a preview by the launcher); those before it the visitor could have seen already.
+   */
+  private firstSeqs: Record<string, number> | null = null;
+  private visit: Visit;
+  /** When this page view began: the load, or the last single-page navigation. */
+  private pageStartedAt = Date.now() - performance.now();
+  /** The URL of this page view (a single-page navigation to another URL is a new one). */
+  private pageUrl = location.href;
+  /** The page as last reported to the server. */
+  private page: Page = currentPage();
+  private navigationTimer?: ReturnType<typeof setTimeout>;
+  private visitTouchedAt = Date.now();
+  private shownLog: ShownLog;
+  /** The visitor closed a teaser on this page view: no more invitations or label here. */
+  private teaserDismissed = false;
 
   constructor(
     readonly options: MountOptions,
@@ -149,6 +201,8 @@ export class WidgetChat {
     this.held = this.storage.json('held', []);
     this.lang = pickLang(options.lang);
     this.t = strings[this.lang];
+    this.visit = countPageView(this.storage, this.pageStartedAt);
+    this.shownLog = new ShownLog(this.storage);
   }
 
   // -- start ------------------------------------------------------------------------------
@@ -175,12 +229,91 @@ export class WidgetChat {
       outbox: this.storage.json<OutboxFrame[]>('outbox', []).filter((frame) => frame && frame.client_id),
       onOutbox: (frames) => this.storage.set('outbox', frames.length ? JSON.stringify(frames) : null),
     });
-    // SPA navigation: tell the operator which page the visitor is on now.
-    const page = () => this.rt?.send({ type: 'page', ...currentPage() });
-    addEventListener('popstate', page);
-    addEventListener('hashchange', page);
+    // Single-page sites: tell the operators which page the visitor is on now.
+    watchNavigation(() => {
+      clearTimeout(this.navigationTimer);
+      this.navigationTimer = setTimeout(() => this.navigated(), NAVIGATION_SETTLE);
+    });
     document.addEventListener('visibilitychange', () => this.changed());
+    setInterval(() => this.tick(), 1000);
     this.changed();
+  }
+
+  /** After a pushState, replaceState, popstate or hashchange, once the page has settled. */
+  private navigated(): void {
+    if (location.href !== this.pageUrl) {
+      // Another page of the visit: its own time on page, its own every_page invitations.
+      this.pageUrl = location.href;
+      this.visit = countPageView(this.storage, Date.now());
+      this.pageStartedAt = Date.now();
+      this.shownLog.onThisPage.clear();
+      this.teaserDismissed = false;
+      if (this.teaser?.kind === 'invitation') this.teaser = null;
+    }
+    const page = currentPage();
+    // Nothing to say after e.g. a replaceState of scroll state; nothing sent while
+    // disconnected either: the next `hello` carries the page.
+    if ((page.url !== this.page.url || page.title !== this.page.title) && this.rt?.send({ type: 'page', ...page })) this.page = page;
+    this.changed();
+  }
+
+  /** Every second: keeps the visit alive and judges the invitation rules. */
+  private tick(): void {
+    if (document.visibilityState !== 'visible') return;
+    if (Date.now() - this.visitTouchedAt > VISIT_TOUCH_EVERY) {
+      this.visitTouchedAt = Date.now();
+      touchVisit(this.storage, this.visit);
+    }
+    this.offerTeaser();
+  }
+
+  /**
+   * Shows an invitation (the first rule that holds) or the site's label next to the closed
+   * launcher. Never over the open chat, never to someone with an open conversation, never
+   * while another teaser is up or after the visitor closed one on this page; only while
+   * connected, so that `invitation.shown` goes out.
+   */
+  private offerTeaser(): void {
+    const site = this.site;
+    if (!site || this.open || this.teaser?.kind === 'message' || this.teaser?.kind === 'invitation') return;
+    if (this.teaserDismissed || this.mode === 'hidden' || this.status !== 'open' || !this.known || this.hasOpenConversation()) return;
+    const invitation = pickInvitation(site.invitations || [], this.shownLog, {
+      url: location.href,
+      secondsOnPage: (Date.now() - this.pageStartedAt) / 1000,
+      visit: this.visit,
+      country: this.country,
+      online: this.mode === 'online',
+    });
+    if (invitation && this.rt?.send({ type: 'invitation.shown', invitation_id: invitation.id })) {
+      this.shownLog.record(invitation, this.visit);
+      this.teaser = { kind: 'invitation', id: invitation.id, text: invitation.text };
+      this.onChange();
+    } else if (!this.teaser && site.invitation_text && this.mode === 'online' && !this.conversations.size && this.storage.get('label') !== String(this.visit.number)) {
+      this.teaser = { kind: 'label', text: site.invitation_text };
+      this.onChange();
+    }
+  }
+
+  /** The visitor clicked the teaser: the chat opens (with the invitation's words first). */
+  acceptTeaser(): void {
+    const teaser = this.teaser;
+    if (!teaser) return;
+    if (teaser.kind === 'invitation') {
+      this.invitation = { text: teaser.text, after: Math.max(0, ...this.conversations.keys()) };
+      this.rt?.send({ type: 'invitation.accepted', invitation_id: teaser.id });
+    }
+    this.teaser = null;
+    this.setOpen(true);
+    this.options.onOpen?.(true);
+  }
+
+  /** The visitor closed the teaser: nothing more of the kind on this page view. */
+  dismissTeaser(): void {
+    // The label stays away for the rest of the visit: it says the same thing on every page.
+    if (this.teaser?.kind === 'label') this.storage.set('label', String(this.visit.number));
+    if (this.teaser?.kind !== 'message') this.teaserDismissed = true;
+    this.teaser = null;
+    this.onChange();
   }
 
   /**
@@ -281,13 +414,9 @@ export class WidgetChat {
 
   /** Site colour and side on the shadow host, cached so the launcher draws them next time. */
   private applyLook(site: Site): void {
-    const [r, g, b] = [1, 3, 5].map((i) => {
-      const c = parseInt(site.color.slice(i, i + 2), 16) / 255;
-      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
     const look = {
       color: site.color,
-      on: 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 ? '#111827' : '#ffffff',
+      on: onColor(site.color),
       position: site.position,
       lang: this.lang,
     };
@@ -336,18 +465,34 @@ export class WidgetChat {
         for (const conversation of frame.conversations || []) this.conversations.set(conversation.id, conversation);
         if (this.conversations.size) this.storage.set('chat', '1');
         this.known = true;
+        this.country = frame.country || null;
+        this.page = currentPage(); // what `hello` just said
+        if (!this.firstSeqs) {
+          this.firstSeqs = {};
+          for (const conversation of frame.conversations || []) this.firstSeqs[conversation.id] = conversation.last_seq || 0;
+        }
         if (this.transcriptFrame) this.rt!.send(this.transcriptFrame);
         if (frame.mode) return this.setMode(frame.mode);
         break;
-      case 'message':
-        this.add(frame.message);
-        if (frame.message.author.type !== 'contact') {
+      case 'message': {
+        const message: Message = frame.message;
+        const news = this.isNews(message);
+        this.add(message);
+        if (message.author.type !== 'contact') {
           this.setAgentTyping(false);
           this.offlineSent = false; // an answer takes the thanks' place at the bottom
+          if (news) this.announce(message);
         }
         break;
+      }
       case 'conversation':
         this.conversations.set(frame.conversation.id, frame.conversation);
+        if (frame.conversation.status === 'open') {
+          // An operator started a chat (or one reopened): no invitation over it, and an
+          // optional introduction no longer stands between the visitor and the answer.
+          if (this.teaser?.kind !== 'message') this.teaser = null;
+          if (this.prechatNeeded) this.prechatNeeded = this.needsPrechat(true);
+        }
         break;
       case 'ack':
         if (frame.client_id && frame.client_id === this.transcriptFrame?.client_id) {
@@ -376,6 +521,23 @@ export class WidgetChat {
         return; // pong and friends change nothing on screen
     }
     this.changed();
+  }
+
+  /** A message that is new since this page started (not part of the history it loaded). */
+  private isNews(message: Message): boolean {
+    if (!this.firstSeqs || message.id == null || this.messages.has(message.id)) return false;
+    return message.seq! > (this.firstSeqs[message.conversation_id!] || 0);
+  }
+
+  /**
+   * An operator's new message: a short sound where the site wants it, and, while the panel
+   * is closed, the message itself next to the launcher (with the unread badge). Not the
+   * panel flung open: the visitor may be busy on the page, and focus must not be taken.
+   */
+  private announce(message: Message): void {
+    if (message.author.type === 'system') return;
+    if (this.site?.sounds !== false) beep();
+    if (!this.open) this.teaser = { kind: 'message', message };
   }
 
   private add(message: Message): void {
@@ -543,6 +705,7 @@ export class WidgetChat {
       .map<Message>((frame) => ({
         author: { type: 'contact' },
         body: frame.body,
+        attachments: this.sentFiles.get(frame.client_id),
         client_id: frame.client_id,
         created_at: this.writtenAt.get(frame.client_id) || this.stamp(frame.client_id),
         pending: true,
@@ -558,21 +721,74 @@ export class WidgetChat {
 
   // -- what the visitor does --------------------------------------------------------------
 
-  /** Returns false (and says why) when the body cannot be sent. */
+  /** Sends the text with the picked files; returns false (and says why) when it cannot. */
   send(text: string): boolean {
     const body = text.trim();
-    if (!body) return false;
+    const uploads = this.uploads;
+    if (!body && !uploads.length) return false;
     if (body.length > MAX_BODY) {
       this.showNotice(this.t.tooLong);
+      return false;
+    }
+    if (uploads.some((upload) => !upload.file)) {
+      this.showNotice(this.t.stillUploading);
       return false;
     }
     this.stopTyping();
     this.storage.set('chat', '1');
     const clientId = newClientId();
     this.stamp(clientId);
-    this.rt?.enqueue({ type: 'message.send', client_id: clientId, body });
+    const frame: OutboxFrame = { type: 'message.send', client_id: clientId, body };
+    if (uploads.length) {
+      const files = uploads.map((upload) => upload.file!);
+      frame.file_ids = files.map((file) => file.id);
+      this.sentFiles.set(clientId, files);
+      this.clearUploads();
+    }
+    this.rt?.enqueue(frame);
     this.changed();
     return true;
+  }
+
+  /**
+   * Files picked, pasted or dropped: each goes up at once, so that sending is quick and a
+   * refused one is said before anything is sent. A refused file is not kept.
+   */
+  attach(files: File[]): void {
+    for (const file of files) {
+      if (this.uploads.length >= MAX_FILES) {
+        this.showNotice(this.t.tooManyFiles);
+        break;
+      }
+      const upload: Upload = { key: newClientId(), name: file.name || 'file' };
+      if (/^image\//.test(file.type)) upload.preview = URL.createObjectURL(file);
+      this.uploads = [...this.uploads, upload];
+      uploadFile(this.options.origin, this.token || '', file).then(
+        (stored) => {
+          if (!this.uploads.includes(upload)) return; // removed meanwhile; the server forgets unsent files
+          this.uploads = this.uploads.map((item) => (item === upload ? { ...item, file: stored } : item));
+          this.onChange();
+        },
+        (why: UploadRefusal) => {
+          this.detach(upload.key);
+          const text = why === 'too_large' ? this.t.fileTooLarge : why === 'type' ? this.t.fileType : this.t.fileFailed;
+          this.showNotice(text.replace('{name}', upload.name));
+        },
+      );
+    }
+    this.onChange();
+  }
+
+  detach(key: string): void {
+    const upload = this.uploads.find((item) => item.key === key);
+    if (upload?.preview) URL.revokeObjectURL(upload.preview);
+    this.uploads = this.uploads.filter((item) => item !== upload);
+    this.onChange();
+  }
+
+  private clearUploads(): void {
+    for (const upload of this.uploads) if (upload.preview) URL.revokeObjectURL(upload.preview);
+    this.uploads = [];
   }
 
   /** The client-side check of a contact field; undefined when it is fine (or empty). */
@@ -688,22 +904,46 @@ export class WidgetChat {
     return errors;
   }
 
-  /** Called on every keystroke in the composer: `typing` at most every 2 s, off after 4 s idle. */
+  /**
+   * Called on every keystroke in the composer: `typing` at most every 2 s, off after 4 s idle.
+   * Where the site has typing_preview the frame carries the draft and follows the text, at
+   * most every 350 ms, the last state always going out.
+   */
   typed(text: string): void {
     if (!text.trim()) return this.stopTyping();
+    clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE);
     const now = Date.now();
+    if (this.site?.typing_preview) {
+      this.draftPending = text.slice(0, MAX_DRAFT);
+      if (now - this.typingSentAt >= DRAFT_EVERY) this.sendDraft();
+      else this.draftTimer ||= setTimeout(() => this.sendDraft(), this.typingSentAt + DRAFT_EVERY - now);
+      return;
+    }
     if (!this.typingActive || now - this.typingSentAt >= TYPING_EVERY) {
       if (this.rt?.send({ type: 'typing', active: true })) {
         this.typingActive = true;
         this.typingSentAt = now;
       }
     }
-    clearTimeout(this.typingIdle);
-    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE);
+  }
+
+  private sendDraft(): void {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    if (this.draftPending == null) return;
+    if (this.rt?.send({ type: 'typing', active: true, draft: this.draftPending })) {
+      this.typingActive = true;
+      this.typingSentAt = Date.now();
+    }
+    this.draftPending = null;
   }
 
   private stopTyping(): void {
     clearTimeout(this.typingIdle);
+    clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    this.draftPending = null;
     if (this.typingActive) {
       this.typingActive = false;
       this.rt?.send({ type: 'typing', active: false });
@@ -713,7 +953,8 @@ export class WidgetChat {
   setOpen(open: boolean): void {
     if (open === this.open) return;
     this.open = open;
-    if (!open) this.stopTyping();
+    if (open) this.teaser = null; // never next to the open chat
+    else this.stopTyping();
     this.changed();
   }
 

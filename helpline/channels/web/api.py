@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from helpline.accounts.models import Account
+from helpline.accounts.settings import AccountSettings
 from helpline.channels.web.site import Site, SiteSettings, site_mode
 from helpline.contacts.bans import Who
 from helpline.contacts.models import Contact
@@ -15,6 +17,7 @@ from helpline.core.errors import HelplineError, InvalidToken, UnknownSite
 from helpline.core.http import ServicesDep, client_ip
 from helpline.conversations.models import Conversation, Inbox
 from helpline.visitors.actions import clean_page, start_visit
+from helpline.visitors.models import Visitor
 
 router = APIRouter(prefix="/api/widget/v1")
 
@@ -61,7 +64,18 @@ async def launcher_mode(request: Request, services: ServicesDep, site: str = "",
                 if (account_id, inbox_id) != (inbox.account_id, inbox.id):
                     public_id = None
         ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
-        if await services.bans.banned(inbox.account_id, Who(public_id, ip)):
+        email = phone = None
+        if public_id is not None:  # a known visitor: their e-mail and phone count too
+            row = (
+                await session.execute(
+                    select(Contact.email, Contact.phone)
+                    .join(Visitor, Visitor.contact_id == Contact.id)
+                    .where(Visitor.public_id == public_id, Visitor.inbox_id == inbox.id)
+                )
+            ).one_or_none()
+            if row is not None:
+                email, phone = row
+        if await services.bans.banned(inbox.account_id, Who(public_id, ip, email, phone)):
             return HIDDEN
         site_view = Site.of(inbox)
         mode = await site_mode(session, site_view)
@@ -99,6 +113,7 @@ async def start_session(body: SessionIn, request: Request, services: ServicesDep
         contact = await session.get(Contact, visitor.contact_id)
         assert contact is not None
         mode = await site_mode(session, Site.of(inbox))
+        account = await session.get(Account, inbox.account_id)
         has_conversations = (
             await session.scalar(
                 select(Conversation.id).where(
@@ -113,7 +128,8 @@ async def start_session(body: SessionIn, request: Request, services: ServicesDep
         "visitor_token": token,
         "visitor_id": visitor.public_id,
         "mode": mode,
-        "site": site_out(inbox),
+        # What the visitor may attach, so the widget can say so before uploading.
+        "site": {**site_out(inbox), "files": AccountSettings.of(account.settings if account else None).files.model_dump()},
         "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
         "has_conversations": has_conversations,
     }
