@@ -70,3 +70,16 @@ async def test_typing_over_http_names_the_open_conversation(agent: Agent, visito
     await post(visitor, "frames", {"frames": [{"type": "typing", "active": True}]})
     typing = await console.wait_for(lambda f: f["type"] == "typing")
     assert typing["conversation_id"] == conversation_id and typing["active"] is True
+
+
+async def test_a_polling_visitor_is_online_until_the_polls_stop(agent: Agent, visitor: Visitor) -> None:
+    response = await visitor.http.post("/api/widget/v1/poll", json={"token": visitor.token, "cursors": {}, "wait": 0})
+    assert response.status_code == 200
+    [live] = (await agent.get("/api/v1/visitors")).json()["visitors"]
+    assert live["visitor_id"] == visitor.session["visitor_id"]
+    # No further poll: after the wait (0) and the grace (HELPLINE_PRESENCE_TIMEOUT, 6 s here)
+    # the visitor is gone from the live list.
+    deadline = asyncio.get_running_loop().time() + 15
+    while (await agent.get("/api/v1/visitors")).json()["visitors"]:
+        assert asyncio.get_running_loop().time() < deadline, "the visitor stayed online"
+        await asyncio.sleep(0.3)

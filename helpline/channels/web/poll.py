@@ -9,18 +9,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from helpline.channels.web.site import Site
-from helpline.channels.web.socket import WidgetConnection, _cursors, authenticate_visitor
+from helpline.channels.web.socket import WidgetConnection, _cursors, authenticate_visitor, online_here
 from helpline.core.errors import BadRequest, HelplineError, InvalidField
 from helpline.core.http import ServicesDep, client_ip
 from helpline.core.realtime import dumps, error_frame
+from helpline.core.runtime import Services
 from helpline.visitors.actions import clean_page, visitor_seen
 
 router = APIRouter(prefix="/api/widget/v1")
+
+log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 25
 MAX_FRAMES = 20
@@ -51,6 +56,41 @@ class Collector:
         return Response('{"frames":[' + ",".join(self.frames) + "]}", media_type="application/json")
 
 
+class PolledVisitors:
+    """Visitors on the HTTP fallback are online while they keep polling: this node marks a
+    visitor online on the first poll, and offline when the next poll is overdue — its wait
+    plus a grace of HELPLINE_PRESENCE_TIMEOUT seconds (the same patience as for agents)."""
+
+    def __init__(self) -> None:
+        self._due: dict[int, float] = {}  # visitor id → when the next poll is overdue
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def seen(self, services: Services, visitor_id: int, wait: float) -> bool:
+        """Note a poll; True when the visitor was not known here as polling."""
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(services), name="polled-visitors")
+        new = visitor_id not in self._due
+        self._due[visitor_id] = time.monotonic() + wait + services.settings.presence_timeout
+        return new
+
+    async def _sweep(self, services: Services) -> None:
+        while self._due:
+            await asyncio.sleep(max(1.0, services.settings.presence_timeout / 3))
+            now = time.monotonic()
+            for visitor_id in [v for v, due in self._due.items() if due < now]:
+                del self._due[visitor_id]
+                if online_here(visitor_id):
+                    continue  # back on a WebSocket: that connection keeps it online
+                try:
+                    async with services.db.transaction() as session:
+                        await visitor_seen(session, visitor_id=visitor_id, online=False)
+                except Exception:  # shutting down, or a database hiccup: the next start resets it
+                    log.warning("could not mark visitor %s offline", visitor_id, exc_info=True)
+
+
+polled_visitors = PolledVisitors()
+
+
 async def _body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
@@ -74,9 +114,9 @@ async def poll(request: Request, services: ServicesDep) -> Response:
         page = clean_page(hello.get("page"))
     except InvalidField:
         page = None  # as over the socket: an odd page never refuses the chat
-    if page is not None:
+    if polled_visitors.seen(services, visitor.id, wait) or page is not None:
         async with services.db.transaction() as session:
-            await visitor_seen(session, visitor_id=visitor.id, page=page)
+            await visitor_seen(session, visitor_id=visitor.id, page=page, online=True)
     collector = Collector()
     widget = WidgetConnection(services, collector, Site.of(inbox), visitor, ip)  # type: ignore[arg-type]
     await services.hub.add_widget(widget)  # before reading the backlog, as the socket does

@@ -57,6 +57,11 @@ FLOOD_WINDOW = 60.0
 _online_here: dict[int, int] = defaultdict(int)
 
 
+def online_here(visitor_id: int) -> bool:
+    """Whether the visitor has a WebSocket open to this node."""
+    return _online_here.get(visitor_id, 0) > 0
+
+
 class WidgetConnection:
     """One widget connection; a WidgetSubscriber of the hub."""
 
