@@ -199,9 +199,11 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         host = request.headers.get("host", "")
         # Defence in depth: even if some text slipped into the page as HTML, no script of
         # anyone else's could run, and the console could talk only to its own server.
+        # Images may come from https (a site's logo in the widget preview) and blob: (a
+        # pasted screenshot before it is uploaded).
         policy = (
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data:; connect-src 'self' ws://{host} wss://{host}; "
+            f"img-src 'self' data: blob: https:; connect-src 'self' ws://{host} wss://{host}; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
         )
         return FileResponse(index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy})

@@ -89,7 +89,10 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
     settings = AccountSettings.of(account.settings)
     return {
         "agent": agent_out(context.agent),
-        "account": {**account_out(account).model_dump(), "settings": {"auto_away_minutes": settings.auto_away_minutes}},
+        "account": {
+            **account_out(account).model_dump(),
+            "settings": {"auto_away_minutes": settings.auto_away_minutes, "files": settings.files.model_dump()},
+        },
         "csrf_token": context.session.csrf_token,
     }
 

@@ -221,6 +221,7 @@ async def open_conversation(
     contact: Contact,
     context: dict[str, Any],
     type: ConversationType = ConversationType.chat,
+    assignee_id: int | None = None,
 ) -> Conversation:
     now = utcnow()
     conversation = Conversation(
@@ -230,6 +231,7 @@ async def open_conversation(
         contact_id=contact.id,
         status=Status.open,
         type=type,
+        assignee_id=assignee_id,
         transfer_count=0,
         last_seq=0,
         unread_count=0,
@@ -484,9 +486,9 @@ async def invite_visitor(
         .with_for_update()
     )
     if conversation is None:
-        conversation = await open_conversation(session, inbox=inbox, contact=contact, context=context)
-        conversation.assignee_id = agent.id
-        await session.flush()
+        conversation = await open_conversation(
+            session, inbox=inbox, contact=contact, context=context, assignee_id=agent.id
+        )
     message, _ = await post_message(
         session, conversation=conversation, author=author, body=text, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact,

@@ -39,9 +39,13 @@ export async function api<T = any>(method: Method, path: string, body?: unknown,
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal };
   if (method !== 'GET') {
-    headers['Content-Type'] = 'application/json';
     headers['X-CSRF-Token'] = csrfToken || csrfFromCookie();
-    init.body = JSON.stringify(body ?? {});
+    if (body instanceof FormData) {
+      init.body = body; // multipart: the browser writes the Content-Type with its boundary
+    } else {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body ?? {});
+    }
   }
   let response: Response;
   try {
@@ -78,3 +82,5 @@ export const post = <T = any>(path: string, body?: unknown) => api<T>('POST', pa
 export const patch = <T = any>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const put = <T = any>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const del = (path: string) => api<void>('DELETE', path, {});
+/** A multipart upload (`POST /api/v1/files`), with the same CSRF header and errors as the rest. */
+export const upload = <T = any>(path: string, form: FormData, signal?: AbortSignal) => api<T>('POST', path, form, signal);

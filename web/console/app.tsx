@@ -5,6 +5,7 @@ import { setSoundEnabled, soundEnabled } from './alerts';
 import { ApiError } from './api';
 import { BansPage } from './bans-page';
 import { CannedPage } from './canned-page';
+import { ChatPage } from './chat-page';
 import { ConversationView } from './conversation';
 import { handleHotkey, HOTKEYS } from './hotkeys';
 import { LANGS, type Lang, type StringKey } from './i18n';
@@ -14,8 +15,10 @@ import { routePath, type Page, type Route } from './route';
 import { SettingsPage } from './settings-page';
 import { store, type Store } from './store';
 import { StatusControl } from './team';
+import { TeamsPage } from './teams-page';
 import { TransferDialog } from './transfer';
 import { Modal, modalOpen } from './ui';
+import { VisitorsPage } from './visitors-page';
 
 /** Re-renders the calling component whenever the store changes. */
 function useStore(): Store {
@@ -30,7 +33,7 @@ export function App() {
     void s.boot();
   }, []);
   useEffect(() => {
-    const unread = s.counts ? s.counts.unread.mine + s.counts.unread.unassigned : 0;
+    const unread = (s.counts ? s.counts.unread.mine + s.counts.unread.unassigned : 0) + s.chat.unreadTotal;
     document.title = `${unread ? `(${unread}) ` : ''}${s.t('appName')}`;
   });
   if (s.auth === 'loading') return <div class="cn-splash">{s.t('loading')}</div>;
@@ -209,12 +212,15 @@ function Shell({ s }: { s: Store }) {
     to();
   };
   const inboxRoute = { page: 'inbox' as const, view: route.page === 'inbox' ? route.view : ('all' as const), id: openId };
-  const pageLink = (page: Page, label: StringKey) =>
+  const pageLink = (page: Page, label: StringKey, badge?: preact.JSX.Element | null) =>
     s.mayOpen({ page }) && (
       <a href={routePath({ page })} data-testid={`cn-nav-${page}`} aria-current={route.page === page ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate({ page } as Route))}>
         {t(label)}
+        {badge}
       </a>
     );
+  const chatUnread = s.chat.unreadTotal;
+  const visitorsCount = s.liveVisitors.loaded ? s.liveVisitors.count : 0;
 
   return (
     <div class="cn-app">
@@ -228,8 +234,27 @@ function Shell({ s }: { s: Store }) {
           <a href={routePath(inboxRoute)} data-testid="cn-nav-inbox" aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
             {t('inbox')}
           </a>
+          {pageLink(
+            'visitors',
+            'navVisitors',
+            visitorsCount > 0 ? (
+              <span class="cn-nav-count" data-testid="cn-nav-visitors-count">
+                {visitorsCount}
+              </span>
+            ) : null,
+          )}
+          {pageLink(
+            'chat',
+            'navChat',
+            chatUnread > 0 ? (
+              <span class="cn-nav-unread" data-testid="cn-nav-chat-unread" aria-label={t('unreadN', { count: chatUnread })}>
+                {chatUnread}
+              </span>
+            ) : null,
+          )}
           {pageLink('canned', 'navCanned')}
           {pageLink('bans', 'navBans')}
+          {pageLink('teams', 'navTeams')}
           {pageLink('admin', 'admin')}
           {pageLink('settings', 'navSettings')}
         </nav>
@@ -273,6 +298,12 @@ function Shell({ s }: { s: Store }) {
         <BansPage s={s} />
       ) : route.page === 'settings' ? (
         <SettingsPage s={s} />
+      ) : route.page === 'visitors' ? (
+        <VisitorsPage s={s} />
+      ) : route.page === 'chat' ? (
+        <ChatPage s={s} />
+      ) : route.page === 'teams' ? (
+        <TeamsPage s={s} />
       ) : (
         <main class={`cn-inbox${openId ? ' has-open' : ''}${s.infoOpen ? ' info-open' : ''}`}>
           <InboxList s={s} />

@@ -4,14 +4,21 @@
  * whatever a customer writes shows literally.
  */
 import { memo } from 'preact/compat';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Attachments, ClipIcon, PendingUploads } from './attachments';
 import { useCannedPicker } from './canned-picker';
+import { filesOf } from './files';
 import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
 import type { Lang, Translate } from './i18n';
+import { useMentionPicker } from './mention-picker';
+import { agentHandles, splitMentions } from './mentions';
 import { contactName } from './model';
 import { MAX_BODY, type Pending, type Store } from './store';
 import type { Conversation, Message } from './types';
 import { loadText } from './ui';
+
+/** Files dragged from the desktop (not text or links dragged within the page). */
+const draggingFiles = (event: DragEvent) => !!event.dataTransfer?.types.includes('Files');
 
 export function ConversationView({ s, id }: { s: Store; id: number }) {
   const t = s.t;
@@ -35,12 +42,46 @@ export function ConversationView({ s, id }: { s: Store; id: number }) {
     );
   }
 
+  return <LoadedConversation s={s} c={conversation} messages={thread.messages} />;
+}
+
+function LoadedConversation({ s, c, messages }: { s: Store; c: Conversation; messages: Message[] }) {
+  const t = s.t;
+  const [dropping, setDropping] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
   return (
-    <div class="cn-conversation" data-testid="cn-conversation" data-id={id} data-status={conversation.status}>
-      <ConversationHeader s={s} c={conversation} />
-      <MessageList s={s} c={conversation} messages={thread.messages} pending={s.pendingOf(id)} />
-      <TypingLine s={s} c={conversation} />
-      <Composer key={id} s={s} c={conversation} />
+    <div
+      ref={box}
+      class={`cn-conversation${dropping ? ' is-dropping' : ''}`}
+      data-testid="cn-conversation"
+      data-id={c.id}
+      data-status={c.status}
+      // Files dropped anywhere on the conversation are attached to the reply.
+      onDragOver={(event) => {
+        if (!draggingFiles(event)) return;
+        event.preventDefault();
+        event.dataTransfer!.dropEffect = 'copy';
+        setDropping(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.relatedTarget || !box.current?.contains(event.relatedTarget as Node)) setDropping(false);
+      }}
+      onDrop={(event) => {
+        setDropping(false);
+        if (!draggingFiles(event)) return;
+        event.preventDefault();
+        s.uploads.add(c.id, filesOf(event.dataTransfer));
+      }}
+    >
+      <ConversationHeader s={s} c={c} />
+      <MessageList s={s} c={c} messages={messages} pending={s.pendingOf(c.id)} />
+      <TypingLine s={s} c={c} />
+      <Composer key={c.id} s={s} c={c} />
+      {dropping && (
+        <div class="cn-drop" data-testid="cn-drop" aria-hidden="true">
+          {t('dropFiles')}
+        </div>
+      )}
     </div>
   );
 }
@@ -65,6 +106,7 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
             {t(`status_${c.status}` as 'status_open')}
           </span>
           <TypeBadge c={c} t={t} />
+          <TeamBadge c={c} t={t} />
           {(c.transfer_count ?? 0) > 0 && (
             <span class="cn-transfers" data-testid="cn-transfer-count" data-count={c.transfer_count} title={t('transfersTitle')}>
               {t('transfersN', { count: c.transfer_count ?? 0 })}
@@ -136,6 +178,16 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
   );
 }
 
+/** The team whose queue the conversation is in, after a transfer to a team. */
+export function TeamBadge({ c, t }: { c: Conversation; t: Translate }) {
+  if (!c.team) return null;
+  return (
+    <span class="cn-team-badge" data-testid="cn-conv-team" data-team-id={c.team.id} title={t('teamOfConversation')}>
+      {c.team.name}
+    </span>
+  );
+}
+
 /** Offline-form and callback conversations say so; a plain chat needs no badge. */
 export function TypeBadge({ c, t }: { c: Conversation; t: Translate }) {
   if (!c.type || c.type === 'chat') return null;
@@ -177,7 +229,10 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
   const atBottom = useRef(true);
   const seen = useRef(0);
   const [unseen, setUnseen] = useState(false);
+  const draft = s.typing.get(c.id)?.draft || '';
   const total = messages.length + pending.length;
+  // @handles of the team, for highlighting mentions in notes.
+  const handles = useMemo(() => agentHandles(s.team.list), [s.team.list]);
 
   // Open at the newest message; follow new ones while the agent is at the bottom.
   useLayoutEffect(() => {
@@ -189,6 +244,11 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
     } else if (total > seen.current) setUnseen(true);
     seen.current = total;
   }, [total]);
+  // The customer's draft grows at the bottom: keep it in sight while the agent is there.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && atBottom.current && draft) el.scrollTop = el.scrollHeight;
+  }, [draft]);
 
   const onScroll = () => {
     const el = box.current!;
@@ -212,7 +272,7 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
     }
     const authorKey = `${message.author.type}:${message.author.id}:${message.kind}`;
     items.push(
-      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} />,
+      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} handles={handles} />,
     );
     lastAuthor = authorKey;
   }
@@ -224,6 +284,18 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
         {pending.map((item) => (
           <PendingItem key={item.client_id} s={s} p={item} />
         ))}
+        {draft && (
+          <div class="cn-msg cn-msg-in cn-from-contact cn-draft" data-testid="cn-typing-draft" aria-label={t('draftOf', { name: contactName(c.contact, t) })}>
+            <div class="cn-msg-meta">
+              <span class="cn-msg-who">{t('draftOf', { name: contactName(c.contact, t) })}</span>
+            </div>
+            <div class="cn-bubble">
+              <div class="cn-body" data-testid="cn-typing-draft-text">
+                {draft}
+              </div>
+            </div>
+          </div>
+        )}
       </div>
       {unseen && (
         <button
@@ -241,9 +313,9 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
   );
 }
 
-function Body({ text }: { text: string }) {
+function Linked({ text }: { text: string }) {
   return (
-    <div class="cn-body" data-testid="cn-message-body">
+    <>
       {linkify(text).map((piece, index) =>
         piece.href ? (
           <a key={index} href={piece.href} target="_blank" rel="noopener noreferrer">
@@ -251,6 +323,30 @@ function Body({ text }: { text: string }) {
           </a>
         ) : (
           piece.text
+        ),
+      )}
+    </>
+  );
+}
+
+/** The text of a message; in notes, @mentions of agents are highlighted (mine more so). */
+function Body({ text, handles, meId }: { text: string; handles?: ReadonlyMap<string, number>; meId?: number }) {
+  if (!handles) {
+    return (
+      <div class="cn-body" data-testid="cn-message-body" hidden={!text}>
+        <Linked text={text} />
+      </div>
+    );
+  }
+  return (
+    <div class="cn-body" data-testid="cn-message-body" hidden={!text}>
+      {splitMentions(text, handles).map((piece, index) =>
+        piece.agentId === undefined ? (
+          <Linked key={index} text={piece.text} />
+        ) : (
+          <mark key={index} class={`cn-mention${piece.agentId === meId ? ' is-me' : ''}`} data-testid="cn-mention" data-agent-id={piece.agentId}>
+            {piece.text}
+          </mark>
         ),
       )}
     </div>
@@ -264,9 +360,10 @@ interface ItemProps {
   lang: Lang;
   t: Translate;
   continued: boolean;
+  handles: ReadonlyMap<string, number>;
 }
 
-const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued }: ItemProps) {
+const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles }: ItemProps) {
   const type = m.author.type;
   const note = m.kind === 'note';
   let who: string;
@@ -292,7 +389,8 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
         </div>
       )}
       <div class="cn-bubble" title={fullTime(m.created_at, lang)}>
-        <Body text={m.body} />
+        <Body text={m.body} handles={note ? handles : undefined} meId={meId} />
+        {!!m.attachments?.length && <Attachments files={m.attachments} t={t} lang={lang} />}
         <time class="cn-msg-time" dateTime={m.created_at}>
           {clockTime(m.created_at, lang)}
         </time>
@@ -321,6 +419,11 @@ function PendingItem({ s, p }: { s: Store; p: Pending }) {
       )}
       <div class="cn-bubble">
         <Body text={p.body} />
+        {p.files?.length ? (
+          <Attachments files={p.files} t={t} lang={s.lang} />
+        ) : p.fileIds?.length ? (
+          <div class="cn-muted cn-small">{t('filesN', { count: p.fileIds.length })}</div>
+        ) : null}
       </div>
       <div class="cn-msg-state" role={p.error ? 'alert' : undefined}>
         {p.error ? (
@@ -372,9 +475,15 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
   const t = s.t;
   const [text, setText] = useState(() => s.drafts.get(c.id) || '');
   const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const note = !!s.noteMode.get(c.id);
   const length = text.trim().length;
   const tooLong = length > MAX_BODY;
+  const uploads = s.uploads.of(c.id);
+  const uploading = s.uploads.busy(c.id);
+  const files = s.uploads.ready(c.id);
+  // A message may be only files; it waits until every chosen file is uploaded.
+  const sendable = (length > 0 || files.length > 0) && !tooLong && !uploading;
   // The browser's spell checker in the customer's language when the widget told us it.
   const visitorLang = s.visitors.get(c.contact.id)?.language?.split(/[-_]/)[0]?.toLowerCase() || undefined;
 
@@ -401,12 +510,14 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     s.composerInput(c.id, value, note);
   };
   const picker = useCannedPicker(s, c, area, update);
+  const mentions = useMentionPicker(s, note, area, update);
 
   const submit = () => {
-    if (!length || tooLong) return;
-    if (s.send(c.id, text, note ? 'note' : 'text')) {
+    if (!sendable) return;
+    if (s.send(c.id, text, note ? 'note' : 'text', files)) {
       setText('');
       s.drafts.delete(c.id);
+      s.uploads.clear(c.id);
       area.current?.focus();
     }
   };
@@ -432,11 +543,28 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           </svg>
           {t('noteToggle')}
         </button>
+        <button type="button" class="cn-note-toggle cn-attach" data-testid="cn-attach" title={t('attach')} onClick={() => fileInput.current?.click()}>
+          <ClipIcon />
+          {t('attach')}
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="cn-file-input"
+          onChange={(event) => {
+            s.uploads.add(c.id, [...(event.currentTarget.files || [])]);
+            event.currentTarget.value = ''; // the same file may be chosen again
+          }}
+        />
         <span class={`cn-counter${tooLong ? ' is-over' : ''}`} aria-live="polite">
           {length > MAX_BODY - 500 ? `${length} / ${MAX_BODY}` : ''}
         </span>
       </div>
+      <PendingUploads items={uploads} t={t} lang={s.lang} onRemove={(key) => s.uploads.remove(c.id, key)} />
       {picker.element}
+      {mentions.element}
       <textarea
         ref={area}
         data-testid="cn-composer"
@@ -451,13 +579,29 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
         onInput={(e) => {
           update((e.currentTarget as HTMLTextAreaElement).value);
           picker.sync();
+          mentions.sync();
         }}
-        onClick={() => picker.sync()}
+        onClick={() => {
+          picker.sync();
+          mentions.sync();
+        }}
         onKeyUp={(event) => {
-          if (/^(ArrowLeft|ArrowRight|Home|End)$/.test(event.key)) picker.sync();
+          if (/^(ArrowLeft|ArrowRight|Home|End)$/.test(event.key)) {
+            picker.sync();
+            mentions.sync();
+          }
+        }}
+        onPaste={(event) => {
+          // A pasted screenshot is attached. Not when text comes too (a spreadsheet's cells
+          // arrive as text and as a picture of them; the text is what was meant).
+          const data = event.clipboardData;
+          const pasted = filesOf(data);
+          if (!pasted.length || data?.types.includes('text/plain')) return;
+          event.preventDefault();
+          s.uploads.add(c.id, pasted);
         }}
         onKeyDown={(event) => {
-          if (picker.onKeyDown(event)) {
+          if (picker.onKeyDown(event) || mentions.onKeyDown(event)) {
             event.preventDefault();
             event.stopPropagation();
             return;
@@ -476,7 +620,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           {t('tooLong', { max: MAX_BODY })}
         </div>
       )}
-      <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!length || tooLong}>
+      <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!sendable} title={uploading ? t('waitUploads') : undefined}>
         {note ? t('addNote') : t('send')}
       </button>
     </form>

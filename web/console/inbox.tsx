@@ -1,7 +1,7 @@
 /** The left column: tabs with counts, the status filter and the conversation list. */
 import { memo } from 'preact/compat';
 import { useEffect, useRef } from 'preact/hooks';
-import { TypeBadge } from './conversation';
+import { TeamBadge, TypeBadge } from './conversation';
 import { preview, shortTime } from './format';
 import type { Lang, Translate } from './i18n';
 import { contactName } from './model';
@@ -129,7 +129,8 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, meId, lang, t, s 
   if (last?.kind === 'note') prefix = `${t('notePrefix')}: `;
   else if (last?.author_type === 'agent') prefix = `${t('agent')}: `;
   else if (last?.author_type === 'bot') prefix = `${t('bot')}: `;
-  const text = last ? prefix + preview(last.body) : t('noMessages');
+  // A message of files only has no text: say so rather than show nothing.
+  const text = last ? prefix + (preview(last.body) || t('fileMessage')) : t('noMessages');
   const unread = c.unread_count > 0;
   const assignee = c.assignee ? (c.assignee.id === meId ? `${c.assignee.name} (${t('itsYou')})` : c.assignee.name) : t('unassigned');
   return (
@@ -165,6 +166,7 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, meId, lang, t, s 
       <span class="cn-row-bottom">
         <span class="cn-row-number">#{c.number}</span>
         <TypeBadge c={c} t={t} />
+        <TeamBadge c={c} t={t} />
         <span class={`cn-row-assignee${c.assignee ? '' : ' is-none'}`}>{assignee}</span>
         {c.status !== 'open' && <span class="cn-badge">{t(`status_${c.status}` as 'status_open')}</span>}
       </span>

@@ -31,7 +31,9 @@ export function consolePollingSocket(): SocketLike {
     try {
       const me = await api('GET', '/api/v1/me');
       const head = await api('GET', '/api/v1/events');
-      emit({ type: 'welcome', agent_id: me.agent.id, last_event_id: head.last_event_id });
+      // `fallback` is ours, not the server's: `chat` frames do not come this way, so the
+      // operator chat polls its rooms while it is set.
+      emit({ type: 'welcome', agent_id: me.agent.id, last_event_id: head.last_event_id, fallback: true });
       let after = lastEventId ?? head.last_event_id;
       let wait = 0;
       while (!done) {
@@ -56,9 +58,9 @@ export function consolePollingSocket(): SocketLike {
       emit({ type: 'pong' }); // liveness is the long-poll's business: a failed poll ends us
     } else if (frame.type === 'message.send') {
       sending = sending.then(async () => {
-        const { client_id, conversation_id, body, kind } = frame;
+        const { client_id, conversation_id, body, kind, file_ids } = frame;
         try {
-          const answer = await post(`/api/v1/conversations/${conversation_id}/messages`, { client_id, body, kind });
+          const answer = await post(`/api/v1/conversations/${conversation_id}/messages`, { client_id, body, kind, file_ids: file_ids || [] });
           emit({ type: 'ack', client_id, message: answer.message, duplicate: answer.duplicate });
         } catch (error) {
           if (error instanceof ApiError && error.status >= 400 && error.status !== 401) {

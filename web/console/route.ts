@@ -1,16 +1,17 @@
 /**
  * Routing inside /console/ (the server answers every /console/... path with the app):
- * /console/{unassigned|mine|all}[/{conversation id}], /console/canned, /console/bans, and the
- * admin's /console/admin (agents) and /console/settings.
+ * /console/{unassigned|mine|all}[/{conversation id}], /console/visitors (live visitors),
+ * /console/chat (the operator chat), /console/canned, /console/bans, and the admin's
+ * /console/teams, /console/admin (agents) and /console/settings.
  */
 import { VIEWS, type View } from './types';
 
-export type Page = 'canned' | 'bans' | 'admin' | 'settings';
+export type Page = 'visitors' | 'chat' | 'canned' | 'bans' | 'teams' | 'admin' | 'settings';
 export type Route = { page: 'inbox'; view: View; id: number | null } | { page: Page };
 
-const PAGES: readonly Page[] = ['canned', 'bans', 'admin', 'settings'];
+const PAGES: readonly Page[] = ['visitors', 'chat', 'canned', 'bans', 'teams', 'admin', 'settings'];
 /** Pages only admins see. */
-export const ADMIN_PAGES: readonly Page[] = ['admin', 'settings'];
+export const ADMIN_PAGES: readonly Page[] = ['teams', 'admin', 'settings'];
 
 const BASE = '/console/';
 const VIEW_KEY = 'helpline.console.view';

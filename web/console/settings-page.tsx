@@ -4,13 +4,17 @@
  * test e-mail. A refused save shows the server's reason next to the field it names.
  */
 import { useState } from 'preact/hooks';
+import { AccountSettingsForm } from './account-settings-form';
 import type { FieldErrors } from './host';
 import type { Translate } from './i18n';
+import { editableInvitation, InvitationsEditor } from './invitations-editor';
 import type { Store } from './store';
-import { WEEKDAYS, type BusinessHours, type FieldMode, type Inbox, type SiteSettings, type Smtp, type Weekday } from './types';
+import { WEEKDAYS, type BusinessHours, type FieldMode, type Inbox, type SiteSettings, type Smtp, type Weekday, type WidgetSize } from './types';
 import { FieldError } from './ui';
+import { WidgetPreview } from './widget-preview';
 
 const FIELD_MODES: readonly FieldMode[] = ['hidden', 'optional', 'required'];
+const SIZES: readonly WidgetSize[] = ['compact', 'standard', 'large'];
 const PRECHAT: readonly ('name' | 'email' | 'phone')[] = ['name', 'email', 'phone'];
 const FALLBACK_ZONE = 'Europe/Moscow';
 
@@ -51,13 +55,21 @@ function editable(settings: Partial<SiteSettings>): SiteSettings {
     transcript: true,
     offline_when_no_agents: true,
     hours: null,
+    logo_url: null,
+    size: 'standard',
+    sounds: true,
+    typing_preview: false,
+    invitation_text: '',
+    track_visitors: true,
     ...copy,
     prechat: { name: 'optional', email: 'optional', phone: 'optional', ...(copy.prechat || {}) },
+    invitations: Array.isArray(copy.invitations) ? copy.invitations.map(editableInvitation) : [],
   };
 }
 
 /** What is sent: intervals and holidays left blank are dropped rather than refused. */
-function cleaned(settings: SiteSettings): SiteSettings {
+function cleaned(form: SiteSettings): SiteSettings {
+  const settings = { ...form, logo_url: form.logo_url?.trim() || null };
   if (!settings.hours) return settings;
   const weekly: BusinessHours['weekly'] = {};
   for (const day of WEEKDAYS) {
@@ -94,11 +106,14 @@ export function SettingsPage({ s }: { s: Store }) {
         {store.inboxesLoaded && !inbox && <p class="cn-muted">{t('noSites')}</p>}
         {inbox && <SiteForm key={inbox.id} s={s} inbox={inbox} />}
       </section>
-      <section class="cn-panel cn-panel-form" data-testid="cn-smtp-settings">
-        <h2>{t('smtpTitle')}</h2>
-        <p class="cn-muted cn-small">{t('smtpHelp')}</p>
-        {store.smtp ? <SmtpForm key={String(store.smtp.password_set)} s={s} smtp={store.smtp} /> : <p class="cn-muted">{t('loading')}</p>}
-      </section>
+      <div class="cn-settings-side">
+        <AccountSettingsForm s={s} />
+        <section class="cn-panel cn-panel-form" data-testid="cn-smtp-settings">
+          <h2>{t('smtpTitle')}</h2>
+          <p class="cn-muted cn-small">{t('smtpHelp')}</p>
+          {store.smtp ? <SmtpForm key={String(store.smtp.password_set)} s={s} smtp={store.smtp} /> : <p class="cn-muted">{t('loading')}</p>}
+        </section>
+      </div>
     </main>
   );
 }
@@ -116,12 +131,12 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
     if (errors[errorKey]) setErrors({ ...errors, [errorKey]: '' });
   };
   const setHours = (hours: BusinessHours | null, errorKey = 'hours') => set('hours', hours, errorKey);
-  const text = (key: 'title' | 'greeting' | 'offline_text') => ({
+  const text = (key: 'title' | 'greeting' | 'offline_text' | 'invitation_text') => ({
     value: form[key],
     'aria-invalid': errors[key] ? true : undefined,
     onInput: (e: Event) => set(key, (e.currentTarget as HTMLInputElement).value),
   });
-  const check = (key: 'callback' | 'transcript' | 'offline_when_no_agents') => ({
+  const check = (key: 'callback' | 'transcript' | 'offline_when_no_agents' | 'sounds' | 'typing_preview' | 'track_visitors') => ({
     checked: form[key],
     onChange: (e: Event) => set(key, (e.currentTarget as HTMLInputElement).checked),
   });
@@ -150,42 +165,96 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
           <span>{t('siteKey')}</span>
           <input type="text" value={inbox.site_key || ''} readOnly class="cn-mono" />
         </label>
-        <label>
-          <span>{t('siteTitle')}</span>
-          <input type="text" data-testid="cn-site-title" maxLength={100} {...text('title')} />
-          <FieldError errors={errors} name="title" />
-        </label>
-        <label>
-          <span>{t('siteColor')}</span>
-          <span class="cn-color">
-            <input type="color" value={/^#[0-9a-f]{6}$/i.test(form.color) ? form.color : '#2563eb'} onInput={(e) => set('color', (e.currentTarget as HTMLInputElement).value)} aria-label={t('siteColor')} />
-            <input type="text" data-testid="cn-site-color" value={form.color} maxLength={7} aria-invalid={errors.color ? true : undefined} onInput={(e) => set('color', (e.currentTarget as HTMLInputElement).value)} />
-          </span>
-          <FieldError errors={errors} name="color" />
-        </label>
-        <label class="cn-span2">
-          <span>{t('siteGreeting')}</span>
-          <textarea data-testid="cn-site-greeting" rows={2} maxLength={500} {...text('greeting')} />
-          <FieldError errors={errors} name="greeting" />
-        </label>
-        <label>
-          <span>{t('sitePosition')}</span>
-          <select data-testid="cn-site-position" value={form.position} onChange={(e) => set('position', (e.currentTarget as HTMLSelectElement).value as SiteSettings['position'])}>
-            <option value="right">{t('positionRight')}</option>
-            <option value="left">{t('positionLeft')}</option>
-          </select>
-          <FieldError errors={errors} name="position" />
-        </label>
-        <label>
-          <span>{t('siteLanguage')}</span>
-          <select data-testid="cn-site-language" value={form.language} onChange={(e) => set('language', (e.currentTarget as HTMLSelectElement).value as SiteSettings['language'])}>
-            <option value="auto">{t('languageAuto')}</option>
-            <option value="ru">Русский</option>
-            <option value="en">English</option>
-          </select>
-          <FieldError errors={errors} name="language" />
-        </label>
       </div>
+
+      <fieldset class="cn-fieldset cn-appearance" data-testid="cn-appearance">
+        <legend>{t('appearanceTitle')}</legend>
+        <div class="cn-appearance-body">
+          <div class="cn-form-grid">
+            <label>
+              <span>{t('siteTitle')}</span>
+              <input type="text" data-testid="cn-site-title" maxLength={100} {...text('title')} />
+              <FieldError errors={errors} name="title" />
+            </label>
+            <label>
+              <span>{t('siteColor')}</span>
+              <span class="cn-color">
+                <input type="color" data-testid="cn-site-color-picker" value={/^#[0-9a-f]{6}$/i.test(form.color) ? form.color.toLowerCase() : '#2563eb'} onInput={(e) => set('color', (e.currentTarget as HTMLInputElement).value)} aria-label={t('siteColor')} />
+                <input type="text" data-testid="cn-site-color" value={form.color} maxLength={7} aria-invalid={errors.color ? true : undefined} onInput={(e) => set('color', (e.currentTarget as HTMLInputElement).value)} />
+              </span>
+              <FieldError errors={errors} name="color" />
+            </label>
+            <label class="cn-span2">
+              <span>{t('siteLogo')}</span>
+              <input
+                type="url"
+                data-testid="cn-site-logo"
+                maxLength={500}
+                placeholder="https://example.com/logo.png"
+                value={form.logo_url || ''}
+                aria-invalid={errors.logo_url ? true : undefined}
+                onInput={(e) => set('logo_url', (e.currentTarget as HTMLInputElement).value || null)}
+              />
+              <small class="cn-muted">{t('siteLogoHint')}</small>
+              <FieldError errors={errors} name="logo_url" />
+            </label>
+            <label class="cn-span2">
+              <span>{t('siteGreeting')}</span>
+              <textarea data-testid="cn-site-greeting" rows={2} maxLength={500} {...text('greeting')} />
+              <FieldError errors={errors} name="greeting" />
+            </label>
+            <label class="cn-span2">
+              <span>{t('siteInvitationText')}</span>
+              <input type="text" data-testid="cn-site-invitation-text" maxLength={300} {...text('invitation_text')} />
+              <small class="cn-muted">{t('siteInvitationTextHint')}</small>
+              <FieldError errors={errors} name="invitation_text" />
+            </label>
+            <label>
+              <span>{t('sitePosition')}</span>
+              <select data-testid="cn-site-position" value={form.position} onChange={(e) => set('position', (e.currentTarget as HTMLSelectElement).value as SiteSettings['position'])}>
+                <option value="right">{t('positionRight')}</option>
+                <option value="left">{t('positionLeft')}</option>
+              </select>
+              <FieldError errors={errors} name="position" />
+            </label>
+            <label>
+              <span>{t('siteSize')}</span>
+              <select data-testid="cn-site-size" value={form.size} onChange={(e) => set('size', (e.currentTarget as HTMLSelectElement).value as WidgetSize)}>
+                {SIZES.map((size) => (
+                  <option key={size} value={size}>
+                    {t(`size_${size}`)}
+                  </option>
+                ))}
+              </select>
+              <FieldError errors={errors} name="size" />
+            </label>
+            <label>
+              <span>{t('siteLanguage')}</span>
+              <select data-testid="cn-site-language" value={form.language} onChange={(e) => set('language', (e.currentTarget as HTMLSelectElement).value as SiteSettings['language'])}>
+                <option value="auto">{t('languageAuto')}</option>
+                <option value="ru">Русский</option>
+                <option value="en">English</option>
+              </select>
+              <FieldError errors={errors} name="language" />
+            </label>
+            <div class="cn-checks cn-span2">
+              <label class="cn-check">
+                <input type="checkbox" data-testid="cn-site-sounds" {...check('sounds')} />
+                <span>{t('siteSounds')}</span>
+              </label>
+              <label class="cn-check">
+                <input type="checkbox" data-testid="cn-site-typing-preview" {...check('typing_preview')} />
+                <span>{t('siteTypingPreview')}</span>
+              </label>
+              <label class="cn-check">
+                <input type="checkbox" data-testid="cn-site-track-visitors" {...check('track_visitors')} />
+                <span>{t('siteTrackVisitors')}</span>
+              </label>
+            </div>
+          </div>
+          <WidgetPreview settings={form} t={t} consoleLang={s.lang} />
+        </div>
+      </fieldset>
 
       <fieldset class="cn-fieldset">
         <legend>{t('prechatTitle')}</legend>
@@ -230,6 +299,17 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
           <input type="checkbox" data-testid="cn-site-transcript" {...check('transcript')} />
           <span>{t('siteTranscript')}</span>
         </label>
+      </fieldset>
+
+      <fieldset class="cn-fieldset">
+        <legend>{t('invitationsTitle')}</legend>
+        <InvitationsEditor
+          t={t}
+          rules={form.invitations}
+          stats={s.siteSettings.invitationStats.get(inbox.id) || new Map()}
+          errors={errors}
+          onChange={(invitations, errorKey) => set('invitations', invitations, errorKey || 'invitations')}
+        />
       </fieldset>
 
       <fieldset class="cn-fieldset" data-testid="cn-hours">

@@ -1,10 +1,12 @@
 /** The right column: who the customer is, where they are on the site, their history, and bans. */
 import { useState } from 'preact/hooks';
 import { BanDialog } from './bans-page';
-import { countryName, flag, fullTime, preview, safeHref, shortTime } from './format';
+import { fullTime, preview, safeHref, shortTime } from './format';
 import { contactName } from './model';
 import type { Store } from './store';
 import type { BanKind, Visitor } from './types';
+import { deviceLine } from './visitors';
+import { placeText, Trail, UtmTags } from './visitors-page';
 
 /** A URL as a link that opens in a new tab without telling the page who opened it. */
 function ExternalLink({ url, text }: { url: string | null | undefined; text?: string | null }) {
@@ -30,8 +32,8 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
   const earlier = others.some((other) => other < id);
   const returning = (visitor?.visits ?? 0) > 1 || earlier;
   const page = visitor?.current_page;
-  const device = visitor ? [visitor.browser, visitor.os, visitor.device].filter(Boolean).join(' · ') : '';
-  const country = visitor?.country ? `${flag(visitor.country)} ${countryName(visitor.country, s.lang) || visitor.country} (${visitor.country.toUpperCase()})`.trim() : '';
+  const device = visitor ? deviceLine(visitor) : '';
+  const country = visitor?.country ? `${placeText(visitor, s.lang)} (${visitor.country.toUpperCase()})` : visitor?.city || '';
   const dash = '—';
 
   return (
@@ -83,10 +85,32 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
             dash
           )}
         </dd>
+        {!!visitor?.pages?.length && (
+          <>
+            <dt>{t('trail')}</dt>
+            <dd data-testid="cn-visitor-trail">
+              <Trail visitor={visitor} t={t} lang={s.lang} />
+            </dd>
+          </>
+        )}
         <dt>{t('referrer')}</dt>
         <dd data-testid="cn-visitor-referrer" class="cn-url">
           {visitor?.referrer ? <ExternalLink url={visitor.referrer} /> : visitor ? t('direct') : dash}
         </dd>
+        {visitor?.search_query && (
+          <>
+            <dt>{t('searchQuery')}</dt>
+            <dd data-testid="cn-visitor-search">«{visitor.search_query}»</dd>
+          </>
+        )}
+        {visitor?.utm && Object.keys(visitor.utm).length > 0 && (
+          <>
+            <dt>UTM</dt>
+            <dd data-testid="cn-visitor-utm">
+              <UtmTags utm={visitor.utm} />
+            </dd>
+          </>
+        )}
         <dt>{t('browser')}</dt>
         <dd data-testid="cn-visitor-browser">{device || dash}</dd>
         <dt>{t('country')}</dt>

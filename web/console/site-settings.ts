@@ -4,7 +4,7 @@
  */
 import { ApiError, get, patch, post, put } from './api';
 import { fieldErrors, type FieldErrors, type Host } from './host';
-import type { Inbox, SiteSettings, Smtp } from './types';
+import type { Inbox, InvitationStats, SiteSettings, Smtp } from './types';
 
 /** The fields of the site form, as the server names them under `settings.`. */
 export const SITE_FIELDS = [
@@ -33,7 +33,26 @@ export const SITE_FIELDS = [
   'hours.weekly.sat',
   'hours.weekly.sun',
   'hours.holidays',
+  'logo_url',
+  'size',
+  'sounds',
+  'typing_preview',
+  'invitation_text',
+  'track_visitors',
 ] as const;
+
+const CONDITION_FIELDS = ['time_on_page', 'time_on_site', 'url', 'pages_viewed', 'visit_number', 'referrer', 'utm', 'countries', 'only_when_online'];
+
+/** Field names a refused save may name, for `fieldErrors` (without the `settings.` prefix). */
+export function invitationFields(count: number): string[] {
+  const names = ['invitations'];
+  for (let i = 0; i < count; i++) {
+    const base = `invitations.${i}`;
+    names.push(base, `${base}.id`, `${base}.text`, `${base}.enabled`, `${base}.frequency`, `${base}.conditions`);
+    for (const field of CONDITION_FIELDS) names.push(`${base}.conditions.${field}`);
+  }
+  return names;
+}
 
 export const SMTP_FIELDS = ['host', 'port', 'security', 'username', 'password', 'from_email', 'from_name'] as const;
 
@@ -44,6 +63,8 @@ export class SiteSettingsStore {
   inboxesLoaded = false;
   smtp: Smtp | null = null;
   error: string | null = null;
+  /** Inbox id → invitation rule id → how often it was shown and accepted. */
+  readonly invitationStats = new Map<number, Map<string, InvitationStats>>();
 
   constructor(private readonly host: Host) {}
 
@@ -52,6 +73,7 @@ export class SiteSettingsStore {
     this.inboxesLoaded = false;
     this.smtp = null;
     this.error = null;
+    this.invitationStats.clear();
   }
 
   async load(): Promise<void> {
@@ -63,9 +85,21 @@ export class SiteSettingsStore {
     if (inboxes.status === 'fulfilled') {
       this.inboxes = inboxes.value.inboxes;
       this.inboxesLoaded = true;
+      for (const inbox of this.inboxes) if (inbox.channel === 'web') void this.loadInvitationStats(inbox.id);
     } else this.error = this.host.errorText(inboxes.reason);
     if (smtp.status === 'fulfilled') this.smtp = { ...EMPTY_SMTP, ...(smtp.value.smtp ?? (smtp.value as Smtp)), password: '' };
     else this.error ??= this.host.errorText(smtp.reason);
+    this.host.emit();
+  }
+
+  /** How often each invitation rule of a site was shown and accepted (no events: read on demand). */
+  async loadInvitationStats(inboxId: number): Promise<void> {
+    try {
+      const data = await get<{ invitations: InvitationStats[] }>(`/api/v1/inboxes/${inboxId}/invitations`);
+      this.invitationStats.set(inboxId, new Map(data.invitations.map((item) => [item.id, item])));
+    } catch {
+      /* the rules show without their numbers */
+    }
     this.host.emit();
   }
 
@@ -75,10 +109,11 @@ export class SiteSettingsStore {
       const data = await patch<{ inbox: Inbox }>(`/api/v1/inboxes/${inbox.id}`, { name: name.trim(), settings });
       this.inboxes = this.inboxes.map((other) => (other.id === data.inbox.id ? data.inbox : other));
       this.host.showToast(this.host.t('settingsSaved'), 'info');
+      void this.loadInvitationStats(inbox.id);
       return {};
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_field' && error.field === 'name') return fieldErrors(error, this.host, ['name']);
-      return fieldErrors(error, this.host, SITE_FIELDS, 'settings.');
+      return fieldErrors(error, this.host, [...SITE_FIELDS, ...invitationFields(settings.invitations?.length ?? 0)], 'settings.');
     } finally {
       this.host.emit();
     }

@@ -11,32 +11,43 @@
  *
  * The smaller sub-domains live in modules of their own, which the store owns and feeds:
  * agents.ts (the team), presence.ts (my status, auto-away), viewing.ts (collisions),
- * canned.ts, bans.ts and site-settings.ts.
+ * canned.ts, bans.ts, site-settings.ts, account-settings.ts, files.ts (uploads), visitors.ts
+ * (live visitors), teams.ts and chat.ts (the operator chat).
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
+import { AccountSettingsStore } from './account-settings';
 import { Team } from './agents';
 import { alertOnce, NewConversationAlerts, primeOnFirstClick } from './alerts';
 import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './api';
 import { Bans } from './bans';
 import { CannedResponses } from './canned';
+import { OperatorChat, type ChatHost } from './chat';
+import { Uploads } from './files';
+import { preview } from './format';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
 import { byActivity, contactName, contribution, isStale, matchesView, time } from './model';
 import { StoredOutbox } from './outbox';
 import { Presence } from './presence';
 import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, type Route } from './route';
 import { SiteSettingsStore } from './site-settings';
+import { Teams } from './teams';
 import { Viewing } from './viewing';
+import { LiveVisitors } from './visitors';
 import {
   type Agent,
   type AgentStatus,
   type Author,
+  type ChatMessage,
+  type ChatRoom,
   type Contact,
   type Conversation,
   type Counts,
   type EventFrame,
+  type FileInfo,
   type Message,
   type StatusFilter,
+  type TeamInfo,
   type View,
   type Visitor,
 } from './types';
@@ -48,6 +59,8 @@ const TYPING_SHOWN_MS = 6000;
 const PAGE_SIZE = 50;
 const RECENT_EVENTS = 2000;
 const NO_WELCOME_MS = 5000;
+/** How long a new conversation's alert waits to see whether an agent started it. */
+const AGENT_STARTED_MS = 300;
 
 export interface Pending {
   client_id: string;
@@ -55,6 +68,9 @@ export interface Pending {
   body: string;
   kind: string;
   order: number;
+  /** Files that go with it (`file_ids`); only ids for a message restored from storage. */
+  files?: FileInfo[];
+  fileIds?: number[];
   /** Refused by the server (no longer in the outbox): why. */
   error?: string;
   /** The server asked us to slow down; the outbox resends it by itself. */
@@ -81,7 +97,12 @@ interface ListState {
 export interface Typing {
   author: { type: string; id: number | null; name: string | null };
   until: number;
+  /** The customer's text as typed, where the site shows agents a typing preview. */
+  draft?: string | null;
 }
+
+/** Where a conversation is transferred: an agent, or a team's queue. */
+export type TransferTarget = { agentId: number } | { teamId: number };
 
 type Source = 'event' | 'action' | 'load' | 'replay';
 
@@ -147,6 +168,13 @@ export class Store {
   readonly canned = new CannedResponses(this);
   readonly bans = new Bans(this);
   readonly siteSettings = new SiteSettingsStore(this);
+  readonly accountSettings = new AccountSettingsStore(this, (minutes) => {
+    this.presence.autoAwayMinutes = minutes;
+  });
+  readonly uploads = new Uploads(this);
+  readonly liveVisitors = new LiveVisitors(this);
+  readonly teams = new Teams(this, () => void this.chat.loadRooms());
+  readonly chat = new OperatorChat(this.chatHost());
 
   private readonly lists = new Map<string, ListState>();
   private listeners = new Set<() => void>();
@@ -190,11 +218,35 @@ export class Store {
       this.route = parseRoute(location.pathname);
       this.routeChanged();
     });
-    document.addEventListener('visibilitychange', () => this.maybeMarkRead());
-    addEventListener('focus', () => this.maybeMarkRead());
+    document.addEventListener('visibilitychange', () => {
+      this.maybeMarkRead();
+      this.chat.maybeRead();
+    });
+    addEventListener('focus', () => {
+      this.maybeMarkRead();
+      this.chat.maybeRead();
+    });
     // Leaving the page: the others stop showing us at once rather than after 45 s.
     addEventListener('pagehide', () => this.viewing.show(null));
     addEventListener('pageshow', () => this.showViewing());
+  }
+
+  /** What the operator chat needs of the store: the Host, and whether the chat page is on screen. */
+  private chatHost(): ChatHost {
+    const self = this;
+    return {
+      get t() {
+        return self.t;
+      },
+      get me() {
+        return self.me;
+      },
+      emit: () => self.emit(),
+      showToast: (text, kind) => self.showToast(text, kind),
+      errorText: (error) => self.errorText(error),
+      chatOnScreen: () => self.auth === 'in' && self.route.page === 'chat' && document.visibilityState === 'visible',
+      incoming: (message, room) => self.alertChat(message, room),
+    };
   }
 
   // ---- subscription -------------------------------------------------------------------
@@ -300,6 +352,7 @@ export class Store {
     history.replaceState(null, '', routePath(this.route));
     primeOnFirstClick();
     this.presence.start(me.agent.id, me.account.settings?.auto_away_minutes ?? 0);
+    this.chat.start(me.account.id, me.agent.id);
     void this.canned.load();
     this.startRealtime();
     clearInterval(this.typingSweep);
@@ -319,6 +372,11 @@ export class Store {
     this.canned.reset();
     this.bans.reset();
     this.siteSettings.reset();
+    this.accountSettings.reset();
+    this.uploads.reset();
+    this.liveVisitors.reset();
+    this.teams.reset();
+    this.chat.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -354,6 +412,7 @@ export class Store {
         body: frame.body,
         kind: frame.kind === 'note' ? 'note' : 'text',
         order: ++this.pendingOrder,
+        fileIds: Array.isArray(frame.file_ids) ? frame.file_ids.filter((id: unknown) => typeof id === 'number') : undefined,
       });
     }
     this.lastEventId = null;
@@ -372,6 +431,7 @@ export class Store {
         if (state !== 'open') {
           this.clearTyping();
           this.viewing.disconnected();
+          this.chat.disconnected();
         }
         this.emit();
       },
@@ -414,6 +474,8 @@ export class Store {
           this.reloadAll(true);
           queueMicrotask(() => this.rt?.reconnect());
         }
+        // Chat messages are not in the event log: what came while we were away is read again.
+        this.chat.connected(frame.fallback === true);
         break;
       }
       case 'event': {
@@ -435,6 +497,9 @@ export class Store {
         break;
       case 'viewing':
         this.viewing.received(frame);
+        break;
+      case 'chat':
+        this.chat.received(frame.message as ChatMessage);
         break;
       case 'ack': {
         const clientId = String(frame.client_id || '');
@@ -495,6 +560,7 @@ export class Store {
           if (message.author.type === 'agent' && message.author.id != null) {
             this.agentTyping.get(message.conversation_id)?.delete(message.author.id);
           }
+          if (source === 'event') this.alertMention(message);
         }
         break;
       case 'contact.updated':
@@ -502,9 +568,13 @@ export class Store {
         break;
       case 'visitor.updated':
         if (typeof data.contact_id === 'number') this.visitors.set(data.contact_id, data.visitor ?? null);
+        this.liveVisitors.apply(data.visitor as Visitor | null);
         break;
       case 'agent.updated':
         if (data.agent) this.team.upsert(data.agent as Agent);
+        break;
+      case 'team.updated':
+        if (data.team) this.teams.apply(data.team as TeamInfo, data.deleted === true);
         break;
       default:
         break;
@@ -540,6 +610,9 @@ export class Store {
       if (openId) void this.loadThread(openId);
     } else if (this.route.page !== 'admin') this.loadPage();
     void this.team.load();
+    void this.teams.load();
+    // The live list also gives the navigation its count; events keep it current from here.
+    if (this.route.page !== 'visitors') void this.liveVisitors.load();
     this.emit();
   }
 
@@ -773,24 +846,34 @@ export class Store {
     return items.sort((a, b) => a.order - b.order);
   }
 
-  /** Queues a reply or note; it shows as pending until the server's `ack`. */
-  send(conversationId: number, body: string, kind: 'text' | 'note'): boolean {
+  /**
+   * Queues a reply or note, with the files uploaded for it (the body may then be empty); it
+   * shows as pending until the server's `ack`.
+   */
+  send(conversationId: number, body: string, kind: 'text' | 'note', files: FileInfo[] = []): boolean {
     const text = body.trim();
-    if (!text || text.length > MAX_BODY || !this.rt) return false;
+    if ((!text && !files.length) || text.length > MAX_BODY || !this.rt) return false;
     const clientId = newClientId();
-    this.pending.set(clientId, { client_id: clientId, conversation_id: conversationId, body: text, kind, order: ++this.pendingOrder });
+    const fileIds = files.map((file) => file.id);
+    this.pending.set(clientId, { client_id: clientId, conversation_id: conversationId, body: text, kind, order: ++this.pendingOrder, files, fileIds });
     this.storedOutbox?.own(clientId);
     this.stopTyping();
-    this.rt.enqueue({ type: 'message.send', client_id: clientId, conversation_id: conversationId, body: text, kind });
+    this.rt.enqueue(this.sendFrame(this.pending.get(clientId)!));
     this.emit();
     return true;
+  }
+
+  /** The `message.send` frame of a pending message: the same `client_id` every time. */
+  private sendFrame(item: Pending) {
+    const frame = { type: 'message.send', client_id: item.client_id, conversation_id: item.conversation_id, body: item.body, kind: item.kind };
+    return item.fileIds?.length ? { ...frame, file_ids: item.fileIds } : frame;
   }
 
   retryPending(clientId: string): void {
     const item = this.pending.get(clientId);
     if (!item || !this.rt) return;
     item.error = undefined;
-    this.rt.enqueue({ type: 'message.send', client_id: item.client_id, conversation_id: item.conversation_id, body: item.body, kind: item.kind });
+    this.rt.enqueue(this.sendFrame(item));
     this.emit();
   }
 
@@ -834,7 +917,8 @@ export class Store {
     const conversationId = Number(frame.conversation_id);
     const author = (frame.author || {}) as Author;
     if (!conversationId) return;
-    const entry: Typing = { author: { type: author.type, id: author.id ?? null, name: author.name ?? null }, until: Date.now() + TYPING_SHOWN_MS };
+    const draft = typeof frame.draft === 'string' && frame.draft.trim() ? frame.draft : null;
+    const entry: Typing = { author: { type: author.type, id: author.id ?? null, name: author.name ?? null }, until: Date.now() + TYPING_SHOWN_MS, draft };
     if (author.type === 'contact') {
       if (frame.active) this.typing.set(conversationId, entry);
       else this.typing.delete(conversationId);
@@ -942,20 +1026,28 @@ export class Store {
   }
 
   /**
-   * Hands the conversation to another agent with an optional note (stored by the server as a
-   * note of ours). `force` overrides the receiver's capacity.
+   * Hands the conversation to another agent, or to a team (its least-loaded available member,
+   * else the team's queue), with an optional note (stored by the server as a note of ours).
+   * `force` overrides the receiver's capacity.
    */
-  async transfer(id: number, agentId: number, note: string, force = false): Promise<TransferResult> {
+  async transfer(id: number, target: TransferTarget, note: string, force = false): Promise<TransferResult> {
     const key = `transfer:${id}`;
     if (this.busy.has(key)) return { ok: false, atCapacity: false, error: '' };
     this.busy.add(key);
     this.emit();
     try {
-      const body: Record<string, unknown> = { agent_id: agentId, force };
+      const body: Record<string, unknown> = 'teamId' in target ? { team_id: target.teamId, force } : { agent_id: target.agentId, force };
       if (note.trim()) body.note = note.trim();
       const data = await post<{ conversation: Conversation }>(`/api/v1/conversations/${id}/transfer`, body);
       this.upsertConv(data.conversation, 'action');
-      this.showToast(this.t('transferred', { name: data.conversation.assignee?.name || '' }), 'info');
+      const done = data.conversation;
+      const text =
+        'teamId' in target
+          ? done.assignee
+            ? this.t('transferredTeamTo', { team: done.team?.name || '', name: done.assignee.name })
+            : this.t('transferredTeamQueue', { team: done.team?.name || '' })
+          : this.t('transferred', { name: done.assignee?.name || '' });
+      this.showToast(text, 'info');
       this.team.loadsSoon();
       return { ok: true };
     } catch (error) {
@@ -977,7 +1069,10 @@ export class Store {
 
   openTransfer(id: number | null): void {
     this.transferFor = id;
-    if (id !== null) void this.team.load();
+    if (id !== null) {
+      void this.team.load();
+      void this.teams.load();
+    }
     this.emit();
   }
 
@@ -1000,9 +1095,15 @@ export class Store {
   // ---- alerts ------------------------------------------------------------------------------
 
   private alertNewConversation(conversation: Conversation): void {
-    // Conversations an agent opens are their own doing, not news.
-    if (conversation.last_message?.author_type === 'agent') return;
-    this.alerts.created(conversation.id);
+    // Conversations an agent opens are their own doing, not news. One an agent starts with
+    // a live visitor is created empty, its first (agent's) message right behind it in the
+    // same batch of events: decide once that has had a moment to arrive.
+    const isAgents = (c: Conversation | undefined) => c?.last_message?.author_type === 'agent';
+    if (isAgents(conversation)) return;
+    const generation = this.generation;
+    setTimeout(() => {
+      if (generation === this.generation && !isAgents(this.convs.get(conversation.id))) this.alerts.created(conversation.id);
+    }, AGENT_STARTED_MS);
   }
 
   /**
@@ -1022,6 +1123,71 @@ export class Store {
     alertOnce(title, name, `helpline-assigned-${next.id}-${next.transfer_count ?? 0}`, open);
     const onScreen = this.route.page === 'inbox' && this.route.id === next.id;
     this.showToast(`${title}: ${name}`, 'info', onScreen ? undefined : { label: this.t('open'), run: open });
+  }
+
+  /**
+   * A note that @mentions me arrived: beep, notify, and say so on screen with "Open". My own
+   * notes (from another tab) and replayed events stay quiet (`alertOnce` by message id).
+   */
+  private alertMention(message: Message): void {
+    const me = this.me?.id;
+    if (!me || !message.mentions?.includes(me)) return;
+    if (message.author.type === 'agent' && message.author.id === me) return;
+    const conversation = this.convs.get(message.conversation_id);
+    const title = this.t('mentionedYou', { name: message.author.name || this.t('agent'), number: conversation?.number ?? message.conversation_id });
+    const body = preview(message.body, 160);
+    const open = () => this.navigate({ page: 'inbox', view: this.route.page === 'inbox' ? this.route.view : storedView(), id: message.conversation_id });
+    alertOnce(title, body, `helpline-mention-${message.id}`, open);
+    const onScreen = this.route.page === 'inbox' && this.route.id === message.conversation_id;
+    this.showToast(body ? `${title}: ${body}` : title, 'info', onScreen ? undefined : { label: this.t('open'), run: open });
+  }
+
+  /** An operator-chat message from a colleague while that room is not on screen. */
+  private alertChat(message: ChatMessage, room: ChatRoom | undefined): void {
+    const name = room?.kind === 'team' ? `${message.author.name} · #${room.name}` : message.author.name;
+    const open = () => {
+      this.chat.open(message.room);
+      this.navigate({ page: 'chat' });
+    };
+    alertOnce(this.t('chatFrom', { name }), preview(message.body, 160), `helpline-chat-${message.id}`, open);
+    this.showToast(`${name}: ${preview(message.body, 120)}`, 'info', { label: this.t('open'), run: open });
+  }
+
+  // ---- live visitors -------------------------------------------------------------------------
+
+  /** The contact's name when a conversation told us, else "Visitor #id". */
+  visitorName(visitor: Visitor): string {
+    const contactId = visitor.contact_id ?? 0;
+    const known = this.contacts.get(contactId) || [...this.convs.values()].find((c) => c.contact.id === contactId)?.contact;
+    return contactName(known || { id: contactId, name: null }, this.t);
+  }
+
+  /** The newest open conversation of a contact this console knows, if any. */
+  openConversationOf(contactId: number | undefined): Conversation | undefined {
+    if (contactId === undefined) return undefined;
+    let found: Conversation | undefined;
+    for (const c of this.convs.values()) {
+      if (c.contact.id === contactId && c.status === 'open' && (!found || c.id > found.id)) found = c;
+    }
+    return found;
+  }
+
+  /**
+   * Starts a chat with a live visitor and opens it; resolves to null when done, else to the
+   * reason to show. The same `clientId` for a retry stores nothing new.
+   */
+  async inviteVisitor(visitorId: string, body: string, clientId: string): Promise<string | null> {
+    try {
+      const data = await this.liveVisitors.invite(visitorId, body, clientId);
+      this.upsertConv(data.conversation, 'action');
+      this.addMessage(data.message);
+      this.liveVisitors.markInChat(visitorId);
+      this.navigate({ page: 'inbox', view: data.conversation.assignee?.id === this.me?.id ? 'mine' : 'all', id: data.conversation.id });
+      return null;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'not_found') return this.t('visitorLeft');
+      return this.errorText(error);
+    }
   }
 
   // ---- my status ------------------------------------------------------------------------------
@@ -1063,7 +1229,17 @@ export class Store {
     if (page === 'admin') void this.team.load();
     else if (page === 'canned') void this.canned.load();
     else if (page === 'bans') void this.bans.load();
-    else if (page === 'settings') void this.siteSettings.load();
+    else if (page === 'settings') {
+      void this.siteSettings.load();
+      void this.accountSettings.load();
+    } else if (page === 'visitors') void this.liveVisitors.load();
+    else if (page === 'teams') {
+      void this.teams.load();
+      void this.team.load();
+    } else if (page === 'chat') {
+      void this.chat.loadRooms();
+      if (!this.team.loaded) void this.team.load();
+    }
   }
 
   private showViewing(): void {
@@ -1087,6 +1263,7 @@ export class Store {
         return;
       }
       this.loadPage();
+      if (route.page === 'chat') this.chat.maybeRead();
     } else {
       rememberView(route.view);
       if (this.typingOut && this.typingOut.conversationId !== route.id) this.stopTyping();

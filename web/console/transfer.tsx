@@ -1,17 +1,20 @@
 /**
- * The transfer dialog: pick an agent (with their status and load against capacity), add a
- * note for them, hand the conversation over. An agent at capacity refuses (409 `at_capacity`);
- * the dialog then offers to transfer anyway.
+ * The transfer dialog: pick an agent (with their status and load against capacity) or a team
+ * (the server gives it to the team's least-loaded available member, else leaves it in the
+ * team's queue), add a note, hand the conversation over. An agent at capacity refuses (409
+ * `at_capacity`); the dialog then offers to transfer anyway.
  */
 import { useState } from 'preact/hooks';
-import { MAX_BODY, type Store } from './store';
+import { MAX_BODY, type Store, type TransferTarget } from './store';
 import { byPresence } from './team';
 import { atCapacity, loadText, Modal, PresenceDot } from './ui';
 
 export function TransferDialog({ s, id }: { s: Store; id: number }) {
   const t = s.t;
   const conversation = s.convs.get(id);
-  const [agentId, setAgentId] = useState<number | null>(null);
+  const [target, setTarget] = useState<TransferTarget | null>(null);
+  const agentId = target && 'agentId' in target ? target.agentId : null;
+  const teamId = target && 'teamId' in target ? target.teamId : null;
   const [note, setNote] = useState('');
   const [error, setError] = useState('');
   const [full, setFull] = useState(false);
@@ -20,11 +23,17 @@ export function TransferDialog({ s, id }: { s: Store; id: number }) {
   if (!conversation) return null;
   const agents = s.team.list.filter((a) => a.is_active && a.id !== conversation.assignee?.id).sort(byPresence);
   const chosen = agents.find((a) => a.id === agentId);
+  const teams = s.teams.list;
+  const choose = (next: TransferTarget) => {
+    setTarget(next);
+    setError('');
+    setFull(false);
+  };
 
   const submit = async (force: boolean) => {
-    if (agentId === null || busy) return;
+    if (target === null || busy) return;
     setError('');
-    const result = await s.transfer(id, agentId, note, force);
+    const result = await s.transfer(id, target, note, force);
     if (result.ok) {
       close();
       return;
@@ -54,17 +63,7 @@ export function TransferDialog({ s, id }: { s: Store; id: number }) {
               data-id={agent.id}
               data-status={agent.status}
             >
-              <input
-                type="radio"
-                name="agent"
-                value={agent.id}
-                checked={agent.id === agentId}
-                onChange={() => {
-                  setAgentId(agent.id);
-                  setError('');
-                  setFull(false);
-                }}
-              />
+              <input type="radio" name="target" value={`agent:${agent.id}`} checked={agent.id === agentId} onChange={() => choose({ agentId: agent.id })} />
               <PresenceDot status={agent.status} t={t} />
               <span class="cn-transfer-name">
                 {agent.name}
@@ -77,6 +76,27 @@ export function TransferDialog({ s, id }: { s: Store; id: number }) {
             </label>
           ))}
         </fieldset>
+        {teams.length > 0 && (
+          <fieldset class="cn-transfer-agents cn-transfer-teams">
+            <legend>{t('transferToTeam')}</legend>
+            {teams.map((team) => {
+              const online = team.member_ids.filter((member) => s.team.byId(member)?.status === 'online').length;
+              return (
+                <label key={team.id} class={`cn-transfer-agent${team.id === teamId ? ' is-chosen' : ''}`} data-testid="cn-transfer-team" data-id={team.id}>
+                  <input type="radio" name="target" value={`team:${team.id}`} checked={team.id === teamId} onChange={() => choose({ teamId: team.id })} />
+                  <span class="cn-room-team" aria-hidden="true">
+                    #
+                  </span>
+                  <span class="cn-transfer-name">
+                    {team.name}
+                    {conversation.team?.id === team.id && <small class="cn-muted"> ({t('teamCurrent')})</small>}
+                  </span>
+                  <span class="cn-muted">{t('teamOnlineOf', { online, count: team.member_ids.length })}</span>
+                </label>
+              );
+            })}
+          </fieldset>
+        )}
         <label>
           <span>{t('transferNote')}</span>
           <textarea
@@ -109,7 +129,7 @@ export function TransferDialog({ s, id }: { s: Store; id: number }) {
               {t('transferAnyway')}
             </button>
           ) : (
-            <button type="submit" class="cn-btn cn-btn-primary" data-testid="cn-transfer-submit" disabled={busy || agentId === null}>
+            <button type="submit" class="cn-btn cn-btn-primary" data-testid="cn-transfer-submit" disabled={busy || target === null}>
               {t('transfer')}
             </button>
           )}

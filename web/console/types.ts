@@ -11,6 +11,16 @@ export interface Author {
   name: string | null;
 }
 
+/** A file sent with a message (docs/protocol.md, "Files"). `url` is relative to the server. */
+export interface FileInfo {
+  id: number;
+  name: string;
+  size: number;
+  content_type: string;
+  url: string;
+  image: boolean;
+}
+
 export interface Message {
   id: number;
   conversation_id: number;
@@ -18,7 +28,11 @@ export interface Message {
   author: Author;
   /** `text` (the customer sees it) or `note` (internal, agents only). */
   kind: string;
+  /** May be empty when files go with the message. */
   body: string;
+  attachments?: FileInfo[];
+  /** Agents a note @mentions. */
+  mentions?: number[];
   client_id?: string | null;
   created_at: string;
 }
@@ -43,6 +57,8 @@ export interface Conversation {
   inbox: { id: number; name: string; channel: string };
   contact: ContactRef;
   assignee: { id: number; name: string } | null;
+  /** The team whose queue it is in, after a transfer to a team. */
+  team?: { id: number; name: string } | null;
   last_seq: number;
   unread_count: number;
   last_message: { body: string | null; author_type: string | null; kind: string | null; created_at: string | null } | null;
@@ -58,18 +74,33 @@ export interface Contact extends ContactRef {
   created_at?: string;
 }
 
+export interface TrailPage {
+  url: string | null;
+  title: string | null;
+  at: string | null;
+}
+
 export interface Visitor {
   visitor_id: string;
+  contact_id?: number;
   online: boolean;
   current_page: { url: string | null; title: string | null } | null;
+  /** This visit's pages, newest last (at most 20). */
+  pages?: TrailPage[];
   referrer: string | null;
+  search_query?: string | null;
+  utm?: Record<string, string> | null;
   browser: string | null;
   os: string | null;
   device: string | null;
   ip: string | null;
   country: string | null;
+  city?: string | null;
   visits: number;
   page_views?: number;
+  visit_started_at?: string | null;
+  /** The visitor has an open conversation. */
+  in_chat?: boolean;
   first_seen_at: string;
   last_seen_at: string;
   language: string | null;
@@ -128,6 +159,37 @@ export interface BusinessHours {
   holidays: string[];
 }
 
+export type InvitationFrequency = 'once_per_visit' | 'once_per_day' | 'once' | 'every_page';
+
+export interface InvitationConditions {
+  time_on_page: number | null;
+  time_on_site: number | null;
+  url: string | null;
+  pages_viewed: number | null;
+  visit_number: number | null;
+  referrer: string | null;
+  utm: Record<string, string> | null;
+  countries: string[] | null;
+  only_when_online: boolean;
+}
+
+/** A proactive invitation rule of a site (docs/protocol.md, "Proactive invitations"). */
+export interface Invitation {
+  id: string;
+  text: string;
+  enabled: boolean;
+  conditions: InvitationConditions;
+  frequency: InvitationFrequency;
+}
+
+export interface InvitationStats {
+  id: string;
+  shown: number;
+  accepted: number;
+}
+
+export type WidgetSize = 'compact' | 'standard' | 'large';
+
 export interface SiteSettings {
   title: string;
   greeting: string;
@@ -140,6 +202,13 @@ export interface SiteSettings {
   transcript: boolean;
   offline_when_no_agents: boolean;
   hours: BusinessHours | null;
+  logo_url: string | null;
+  size: WidgetSize;
+  sounds: boolean;
+  typing_preview: boolean;
+  invitation_text: string;
+  track_visitors: boolean;
+  invitations: Invitation[];
 }
 
 export interface Inbox {
@@ -161,6 +230,41 @@ export interface Smtp {
   password_set?: boolean;
   from_email: string;
   from_name: string;
+}
+
+export type FileKind = 'images' | 'pdf' | 'text' | 'office' | 'archives';
+export const FILE_KINDS: readonly FileKind[] = ['images', 'pdf', 'text', 'office', 'archives'];
+
+/** The account's general settings (admin): `GET/PUT /api/v1/account/settings`. */
+export interface AccountSettings {
+  auto_away_minutes: number;
+  files: { max_mb: number; kinds: FileKind[] };
+}
+
+export interface TeamInfo {
+  id: number;
+  name: string;
+  member_ids: number[];
+}
+
+/** A message of the operator chat. Rooms: `team:<id>` and `dm:<a>:<b>`. */
+export interface ChatMessage {
+  id: number;
+  room: string;
+  author: { id: number; name: string };
+  body: string;
+  client_id: string | null;
+  created_at: string;
+}
+
+export interface ChatRoom {
+  room: string;
+  kind: 'team' | 'direct';
+  name: string;
+  agent_id: number | null;
+  last_message_id: number | null;
+  last_read_id: number;
+  unread: number;
 }
 
 export interface Counts {
