@@ -32,6 +32,7 @@ from helpline.contacts.bans_api import router as bans_router
 from helpline.conversations.api import router as conversations_router
 from helpline.conversations.files import FileStore
 from helpline.conversations.files_api import router as files_router
+from helpline.conversations.monitor import router as monitor_router
 from helpline.conversations.socket import console_socket
 from helpline.core.bus import create_bus
 from helpline.core.db import Database
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         accounts_router,
         email_router,
         conversations_router,
+        monitor_router,
         contacts_router,
         bans_router,
         canned_router,

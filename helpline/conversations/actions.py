@@ -43,6 +43,7 @@ from helpline.conversations.models import (
     Inbox,
     Message,
     MessageKind,
+    PRIVATE_KINDS,
     Status,
 )
 from helpline.conversations.schemas import ConversationOut, conversation_out, message_out
@@ -94,8 +95,10 @@ def _numbering(unread: str) -> Any:
     }
     if unread == "increment":
         values["unread_count"] = _conversations.c.unread_count + 1
+        values["waiting_since"] = func.coalesce(_conversations.c.waiting_since, bindparam("now", type_=UtcDateTime()))
     elif unread == "reset":
         values["unread_count"] = 0
+        values["waiting_since"] = None
         values["first_response_at"] = func.coalesce(
             _conversations.c.first_response_at, bindparam("now", type_=UtcDateTime())
         )
@@ -297,6 +300,7 @@ async def post_message(
     inbox: Inbox | None = None,
     contact: Contact | None = None,
     file_ids: list[int] | None = None,
+    role: str | None = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns it and whether it was a resend of a stored one.
 
@@ -308,10 +312,12 @@ async def post_message(
     numbers the message and one INSERT stores it, instead of the ORM's unit of work.
     """
     text = clean_body(body, with_files=bool(file_ids))
-    if kind not in (MessageKind.text, MessageKind.note):
+    if kind not in (MessageKind.text, MessageKind.note, MessageKind.whisper):
         raise InvalidField("Unknown message kind.", field="kind")
-    if kind == MessageKind.note and author.type != AuthorType.agent:
+    if kind in PRIVATE_KINDS and author.type != AuthorType.agent:
         raise Forbidden("Only agents write internal notes.")
+    if kind == MessageKind.whisper and role not in (Role.supervisor, Role.admin):
+        raise Forbidden("Only supervisors and admins whisper.")
     existing = await _find_by_client_id(session, conversation.account_id, author, client_id)
     if existing is not None:
         return existing, True
@@ -400,7 +406,7 @@ async def _append_message(
         ),
         conversation_id=row.id,
         contact_id=row.contact_id,
-        audience="agents" if kind == MessageKind.note else "public",
+        audience="agents" if kind in PRIVATE_KINDS else "public",
     )
     return message
 
@@ -701,6 +707,8 @@ async def set_status(
     old = conversation.status
     conversation.status = status
     conversation.resolved_at = utcnow() if status == Status.resolved else None
+    if status == Status.resolved:
+        conversation.waiting_since = None  # nobody waits in a resolved conversation
     await _changed(session, conversation, actor, ("status", old, status.value))
 
 

@@ -90,6 +90,7 @@ async def send_message(
             kind=body.kind,
             client_id=body.client_id,
             file_ids=body.file_ids,
+            role=context.agent.role,
         )
     if duplicate:
         response.status_code = 200

@@ -37,6 +37,11 @@ class ConversationType(StrEnum):
 class MessageKind(StrEnum):
     text = "text"  # seen by the customer
     note = "note"  # internal: agents only, never leaves Helpline
+    whisper = "whisper"  # a supervisor's hint to the agent: agents only, never leaves Helpline
+
+
+# Kinds the customer never sees, on any channel.
+PRIVATE_KINDS = frozenset({MessageKind.note, MessageKind.whisper})
 
 
 class Inbox(Base):
@@ -84,6 +89,8 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Since when the customer has been waiting for an answer (None: not waiting).
+    waiting_since: Mapped[datetime | None]
     transfer_count: Mapped[int] = mapped_column(default=0)
     # Where the customer was when the conversation started: page, referrer, device, country.
     context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

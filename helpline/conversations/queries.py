@@ -117,8 +117,8 @@ async def messages_of(
     session: AsyncSession, conversation_id: int, *, after_seq: int = 0, include_notes: bool = True
 ) -> list[Message]:
     query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after_seq)
-    if not include_notes:
-        query = query.where(Message.kind != MessageKind.note)
+    if not include_notes:  # what the customer sees: no notes, no whispers
+        query = query.where(Message.kind == MessageKind.text)
     return list((await session.scalars(query.order_by(Message.seq))).all())
 
 

@@ -81,6 +81,7 @@ class ConversationOut(BaseModel):
     last_activity_at: str
     first_response_at: str | None
     resolved_at: str | None
+    waiting_since: str | None
 
 
 class WidgetConversationOut(BaseModel):
@@ -137,6 +138,7 @@ def conversation_out(
         last_activity_at=isoformat(conversation.last_activity_at) or "",
         first_response_at=isoformat(conversation.first_response_at),
         resolved_at=isoformat(conversation.resolved_at),
+        waiting_since=isoformat(conversation.waiting_since),
     )
 
 
@@ -153,7 +155,7 @@ def widget_conversation_out(conversation: Conversation) -> WidgetConversationOut
 class SendMessageIn(BaseModel):
     client_id: str = Field(pattern=CLIENT_ID_PATTERN)
     body: str = ""
-    kind: Literal["text", "note"] = "text"
+    kind: Literal["text", "note", "whisper"] = "text"
     file_ids: list[int] = Field(default_factory=list, max_length=10)
 
 

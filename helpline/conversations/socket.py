@@ -154,6 +154,7 @@ class ConsoleConnection:
                 kind=kind if isinstance(kind, str) else "",
                 client_id=client_id,
                 file_ids=clean_file_ids(frame.get("file_ids")),
+                role=self.agent.role,
             )
         self.conn.send(
             {"type": "ack", "client_id": client_id, "message": message_out(message).model_dump(), "duplicate": duplicate}

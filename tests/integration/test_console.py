@@ -154,7 +154,7 @@ async def test_resolve_and_reopen_reach_console_and_widget(agent: Agent, visitor
         ({"client_id": "valid-client", "body": ""}, "empty_message", "body"),
         ({"client_id": "valid-client", "body": "x" * 5001}, "message_too_long", "body"),
         ({"client_id": "bad id!", "body": "x"}, "invalid_field", "client_id"),
-        ({"client_id": "valid-client", "body": "x", "kind": "whisper"}, "invalid_field", "kind"),
+        ({"client_id": "valid-client", "body": "x", "kind": "shout"}, "invalid_field", "kind"),
         ({"body": "x"}, "invalid_field", "client_id"),
     ],
 )

@@ -80,7 +80,7 @@ async def test_agents_choose_away_and_online_and_a_console_does_not_undo_away(ad
 
     me = (await agent.get("/api/v1/me")).json()
     assert me["agent"]["status"] == "away"
-    assert me["account"]["settings"] == {"auto_away_minutes": 10}
+    assert me["account"]["settings"]["auto_away_minutes"] == 10
 
     back = await agent.post("/api/v1/me/status", {"status": "online"})
     assert back.status_code == 200 and back.json()["agent"]["status"] == "online"
