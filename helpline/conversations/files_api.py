@@ -14,7 +14,7 @@ from helpline.accounts.settings import AccountSettings, FileSettings
 from helpline.channels.web.socket import authenticate_visitor
 from helpline.conversations.files import IMAGES, clean_filename, content_type_of, file_out, record_upload
 from helpline.conversations.models import Attachment
-from helpline.core.errors import NotFound
+from helpline.core.errors import NotFound, RateLimited
 from helpline.core.http import ServicesDep, client_ip
 from helpline.core.runtime import Services
 
@@ -50,6 +50,9 @@ async def widget_upload(
 ) -> dict:
     ip = client_ip(request.client, request.headers, services.settings.trust_proxy)
     inbox, visitor = await authenticate_visitor(services, {"token": token}, ip)
+    wait = services.visitor_uploads.take(visitor.contact_id)
+    if wait > 0:
+        raise RateLimited(wait, "Too many files; wait a little.")
     return await _store(services, file, account_id=inbox.account_id, uploader_type="contact", uploader_id=visitor.contact_id)
 
 

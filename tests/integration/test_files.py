@@ -135,3 +135,9 @@ async def test_files_belong_to_their_uploader(server: Server, agent: Agent, visi
         await widget.close()
     finally:
         await stranger.close()
+
+
+async def test_visitor_uploads_are_rate_limited(visitor: Visitor) -> None:
+    statuses = [(await widget_upload(visitor, f"n{i}.txt", b"note")).status_code for i in range(12)]
+    assert statuses[:10] == [201] * 10
+    assert statuses[10] == 429
