@@ -7,9 +7,10 @@ import { BansPage } from './bans-page';
 import { CannedPage } from './canned-page';
 import { ChatPage } from './chat-page';
 import { ConversationView } from './conversation';
-import { handleHotkey, HOTKEYS } from './hotkeys';
+import { handleHotkey, hotkeysFor } from './hotkeys';
 import { LANGS, type Lang, type StringKey } from './i18n';
 import { InboxList } from './inbox';
+import { MonitorPage } from './monitor-page';
 import { VisitorSidebar } from './sidebar';
 import { routePath, type Page, type Route } from './route';
 import { SettingsPage } from './settings-page';
@@ -234,6 +235,7 @@ function Shell({ s }: { s: Store }) {
           <a href={routePath(inboxRoute)} data-testid="cn-nav-inbox" aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
             {t('inbox')}
           </a>
+          {pageLink('monitor', 'navMonitor')}
           {pageLink(
             'visitors',
             'navVisitors',
@@ -292,6 +294,8 @@ function Shell({ s }: { s: Store }) {
       </header>
       {route.page === 'admin' ? (
         <AdminPage s={s} />
+      ) : route.page === 'monitor' ? (
+        <MonitorPage s={s} />
       ) : route.page === 'canned' ? (
         <CannedPage s={s} />
       ) : route.page === 'bans' ? (
@@ -352,7 +356,7 @@ function ShortcutsHelp({ s, onClose }: { s: Store; onClose: () => void }) {
       <h2>{t('shortcuts')}</h2>
       <table class="cn-shortcuts">
         <tbody>
-          {HOTKEYS.map((hotkey) => (
+          {hotkeysFor(s).map((hotkey) => (
             <tr key={hotkey.keys} data-testid="cn-shortcut" data-keys={hotkey.keys}>
               <td>
                 <kbd>{hotkey.keys}</kbd>

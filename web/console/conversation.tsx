@@ -1,6 +1,7 @@
 /**
- * The open conversation: header with its actions, the messages by seq, typing and the
- * composer. Message text is only ever a text node (links are <a> elements around text):
+ * The open conversation: header with its actions (a supervisor's "Take over" among them), the
+ * messages by seq (notes and whispers marked as such), typing and the composer with its modes:
+ * reply, internal note and, for supervisors and admins, whisper. Message text is only ever a text node (links are <a> elements around text):
  * whatever a customer writes shows literally.
  */
 import { memo } from 'preact/compat';
@@ -14,6 +15,7 @@ import { useMentionPicker } from './mention-picker';
 import { agentHandles, splitMentions } from './mentions';
 import { contactName } from './model';
 import { MAX_BODY, type Pending, type Store } from './store';
+import { canTakeOver, composerKinds } from './supervisor';
 import type { Conversation, Message } from './types';
 import { loadText } from './ui';
 
@@ -92,8 +94,10 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
   const mine = c.assignee?.id === me.id;
   const assignBusy = s.busy.has(`assign:${c.id}`);
   const statusBusy = s.busy.has(`status:${c.id}`);
-  // Agents may take a free conversation or drop their own; supervisors and admins reassign.
-  const canTake = !mine && (s.canAssignOthers() || !c.assignee);
+  // Agents may take a free conversation or drop their own; supervisors and admins reassign,
+  // and take over one that is someone else's.
+  const takeOver = canTakeOver(me, c);
+  const canTake = !mine && !takeOver && (s.canAssignOthers() || !c.assignee);
   const assignable = s.canAssignOthers() ? s.team.list.filter((a) => a.is_active) : [];
   return (
     <header class="cn-conv-head">
@@ -125,6 +129,18 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
         {canTake && (
           <button type="button" class="cn-btn" data-testid="cn-assign-me" disabled={assignBusy} title="Alt+A" onClick={() => void s.assignToMe(c.id)}>
             {t('assignMe')}
+          </button>
+        )}
+        {takeOver && (
+          <button
+            type="button"
+            class="cn-btn cn-take-over"
+            data-testid="cn-take-over"
+            disabled={assignBusy}
+            title={`${t('takeOverTitle', { name: c.assignee?.name || '' })} (Alt+A)`}
+            onClick={() => void s.takeOver(c.id)}
+          >
+            {t('takeOver')}
           </button>
         )}
         {mine && (
@@ -366,6 +382,7 @@ interface ItemProps {
 const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles }: ItemProps) {
   const type = m.author.type;
   const note = m.kind === 'note';
+  const whisper = m.kind === 'whisper';
   let who: string;
   if (type === 'contact') who = m.author.name || contactLabel;
   else if (type === 'agent') who = m.author.id === meId ? `${m.author.name || t('agent')} (${t('itsYou')})` : m.author.name || t('agent');
@@ -374,7 +391,7 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
   const side = type === 'contact' ? 'in' : type === 'system' ? 'center' : 'out';
   return (
     <div
-      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${continued ? ' is-continued' : ''}`}
+      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${continued ? ' is-continued' : ''}`}
       data-testid="cn-message"
       data-author={type}
       data-kind={m.kind}
@@ -382,11 +399,21 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
       data-id={m.id}
       data-pending="false"
     >
-      {type !== 'system' && !continued && (
+      {whisper ? (
+        // Every whisper says whose it is: it must never pass for something the customer saw.
         <div class="cn-msg-meta">
-          <span class="cn-msg-who">{who}</span>
-          {note && <span class="cn-note-tag">{t('internalNote')}</span>}
+          <span class="cn-whisper-tag" data-testid="cn-whisper-label">
+            {t('whisperFrom', { name: who })}
+          </span>
         </div>
+      ) : (
+        type !== 'system' &&
+        !continued && (
+          <div class="cn-msg-meta">
+            <span class="cn-msg-who">{who}</span>
+            {note && <span class="cn-note-tag">{t('internalNote')}</span>}
+          </div>
+        )
       )}
       <div class="cn-bubble" title={fullTime(m.created_at, lang)}>
         <Body text={m.body} handles={note ? handles : undefined} meId={meId} />
@@ -402,9 +429,10 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
 function PendingItem({ s, p }: { s: Store; p: Pending }) {
   const t = s.t;
   const note = p.kind === 'note';
+  const whisper = p.kind === 'whisper';
   return (
     <div
-      class={`cn-msg cn-msg-out cn-from-agent is-pending${note ? ' cn-note' : ''}${p.error ? ' is-failed' : ''}`}
+      class={`cn-msg cn-msg-out cn-from-agent is-pending${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${p.error ? ' is-failed' : ''}`}
       data-testid="cn-message"
       data-author="agent"
       data-kind={p.kind}
@@ -412,9 +440,15 @@ function PendingItem({ s, p }: { s: Store; p: Pending }) {
       data-pending="true"
       data-client-id={p.client_id}
     >
-      {note && (
+      {(note || whisper) && (
         <div class="cn-msg-meta">
-          <span class="cn-note-tag">{t('internalNote')}</span>
+          {note ? (
+            <span class="cn-note-tag">{t('internalNote')}</span>
+          ) : (
+            <span class="cn-whisper-tag" data-testid="cn-whisper-label">
+              {t('whisperFrom', { name: `${s.me?.name || t('agent')} (${t('itsYou')})` })}
+            </span>
+          )}
         </div>
       )}
       <div class="cn-bubble">
@@ -476,7 +510,10 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
   const [text, setText] = useState(() => s.drafts.get(c.id) || '');
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const note = !!s.noteMode.get(c.id);
+  const mode = s.composerMode(c.id);
+  const note = mode === 'note';
+  const whisper = mode === 'whisper';
+  const mayWhisper = composerKinds(s.me).includes('whisper');
   const length = text.trim().length;
   const tooLong = length > MAX_BODY;
   const uploads = s.uploads.of(c.id);
@@ -499,7 +536,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     // Opened with j / k the focus stays outside, so the next key moves on again.
     if (mounted.current || s.quietOpen !== c.id) area.current?.focus();
     mounted.current = true;
-  }, [note]);
+  }, [mode]);
   // Leaving the conversation tells the customer we stopped typing.
   useEffect(() => () => s.stopTyping(), []);
 
@@ -507,14 +544,14 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     setText(value);
     if (value) s.drafts.set(c.id, value);
     else s.drafts.delete(c.id);
-    s.composerInput(c.id, value, note);
+    s.composerInput(c.id, value, mode);
   };
   const picker = useCannedPicker(s, c, area, update);
   const mentions = useMentionPicker(s, note, area, update);
 
   const submit = () => {
     if (!sendable) return;
-    if (s.send(c.id, text, note ? 'note' : 'text', files)) {
+    if (s.send(c.id, text, mode, files)) {
       setText('');
       s.drafts.delete(c.id);
       s.uploads.clear(c.id);
@@ -522,27 +559,37 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
     }
   };
 
-  const toggleNote = () => {
-    s.noteMode.set(c.id, !note);
-    if (!note) s.stopTyping();
-    s.emit();
-  };
-
   return (
     <form
-      class={`cn-composer${note ? ' is-note' : ''}`}
+      class={`cn-composer${note ? ' is-note' : ''}${whisper ? ' is-whisper' : ''}`}
+      data-mode={mode}
       onSubmit={(event) => {
         event.preventDefault();
         submit();
       }}
     >
       <div class="cn-composer-bar">
-        <button type="button" class="cn-note-toggle" data-testid="cn-note-toggle" aria-pressed={note} title="Alt+N" onClick={toggleNote}>
+        <button type="button" class="cn-note-toggle" data-testid="cn-note-toggle" aria-pressed={note} title="Alt+N" onClick={() => s.toggleComposerMode(c.id, 'note')}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M5 3h10l4 4v14H5z M14 3v5h5" class="cn-stroke" />
           </svg>
           {t('noteToggle')}
         </button>
+        {mayWhisper && (
+          <button
+            type="button"
+            class="cn-note-toggle cn-whisper-toggle"
+            data-testid="cn-whisper-toggle"
+            aria-pressed={whisper}
+            title={`${t('whisperTitle')} (Alt+W)`}
+            onClick={() => s.toggleComposerMode(c.id, 'whisper')}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M4 5h16v10H9l-5 4z M8 9h8 M8 12h5" class="cn-stroke" />
+            </svg>
+            {t('whisperToggle')}
+          </button>
+        )}
         <button type="button" class="cn-note-toggle cn-attach" data-testid="cn-attach" title={t('attach')} onClick={() => fileInput.current?.click()}>
           <ClipIcon />
           {t('attach')}
@@ -572,8 +619,8 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
         value={text}
         spellcheck
         lang={visitorLang}
-        placeholder={note ? t('notePlaceholder') : t('composerPlaceholder')}
-        aria-label={note ? t('noteToggle') : t('send')}
+        placeholder={note ? t('notePlaceholder') : whisper ? t('whisperPlaceholder') : t('composerPlaceholder')}
+        aria-label={note ? t('noteToggle') : whisper ? t('whisperToggle') : t('send')}
         aria-invalid={tooLong}
         aria-autocomplete="list"
         onInput={(e) => {
@@ -621,7 +668,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
         </div>
       )}
       <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!sendable} title={uploading ? t('waitUploads') : undefined}>
-        {note ? t('addNote') : t('send')}
+        {note ? t('addNote') : whisper ? t('whisperSend') : t('send')}
       </button>
     </form>
   );

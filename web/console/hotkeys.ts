@@ -11,6 +11,7 @@
 import { OPEN_CANNED_EVENT } from './canned-picker';
 import type { StringKey } from './i18n';
 import type { Store } from './store';
+import { isSupervisor } from './supervisor';
 import { VIEWS } from './types';
 
 export interface HotkeyContext {
@@ -27,6 +28,8 @@ export interface Hotkey {
   alt?: boolean;
   match?(event: KeyboardEvent): boolean;
   run?(ctx: HotkeyContext, event: KeyboardEvent): void;
+  /** Only for some roles: others neither see it in the help nor get it. */
+  available?(s: Store): boolean;
 }
 
 const plain = (event: KeyboardEvent) => !event.altKey && !event.ctrlKey && !event.metaKey;
@@ -55,6 +58,14 @@ export const HOTKEYS: readonly Hotkey[] = [
     run: ({ s }, e) => s.setView(VIEWS[Number(e.code.slice(-1)) - 1]),
   },
   {
+    keys: 'Alt+M',
+    what: 'kbdMonitor',
+    alt: true,
+    available: (s) => isSupervisor(s.me),
+    match: alt('KeyM'),
+    run: ({ s }) => s.navigate({ page: 'monitor' }),
+  },
+  {
     keys: 'r',
     what: 'kbdFocus',
     match: (e) => plain(e) && !e.shiftKey && e.code === 'KeyR',
@@ -80,8 +91,19 @@ export const HOTKEYS: readonly Hotkey[] = [
     match: alt('KeyN'),
     run: ({ s, openId }) => {
       if (!openId) return;
-      s.noteMode.set(openId, !s.noteMode.get(openId));
-      s.emit();
+      s.toggleComposerMode(openId, 'note');
+      composer()?.focus();
+    },
+  },
+  {
+    keys: 'Alt+W',
+    what: 'kbdWhisper',
+    alt: true,
+    available: (s) => isSupervisor(s.me),
+    match: alt('KeyW'),
+    run: ({ s, openId }) => {
+      if (!openId) return;
+      s.toggleComposerMode(openId, 'whisper');
       composer()?.focus();
     },
   },
@@ -126,11 +148,16 @@ export const HOTKEYS: readonly Hotkey[] = [
 const isTypingTarget = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 
+/** The shortcuts this agent has (and the help lists). */
+export function hotkeysFor(s: Store): Hotkey[] {
+  return HOTKEYS.filter((hotkey) => !hotkey.available || hotkey.available(s));
+}
+
 /** Runs the shortcut of a page-wide keydown, if it is one; returns whether it did. */
 export function handleHotkey(event: KeyboardEvent, ctx: HotkeyContext): boolean {
   if (event.defaultPrevented || event.isComposing) return false;
   const typing = isTypingTarget(event.target);
-  for (const hotkey of HOTKEYS) {
+  for (const hotkey of hotkeysFor(ctx.s)) {
     if (!hotkey.run || !hotkey.match?.(event)) continue;
     if (typing && !hotkey.alt) return false;
     hotkey.run(ctx, event);

@@ -2,9 +2,9 @@
 import { memo } from 'preact/compat';
 import { useEffect, useRef } from 'preact/hooks';
 import { TeamBadge, TypeBadge } from './conversation';
-import { preview, shortTime } from './format';
+import { shortTime } from './format';
 import type { Lang, Translate } from './i18n';
-import { contactName } from './model';
+import { contactName, lastMessageText } from './model';
 import { routePath } from './route';
 import type { Store } from './store';
 import { TeamPanel } from './team';
@@ -124,13 +124,7 @@ interface RowProps {
 }
 
 const ConvRow = memo(function ConvRow({ c, view, open, typing, meId, lang, t, s }: RowProps) {
-  const last = c.last_message;
-  let prefix = '';
-  if (last?.kind === 'note') prefix = `${t('notePrefix')}: `;
-  else if (last?.author_type === 'agent') prefix = `${t('agent')}: `;
-  else if (last?.author_type === 'bot') prefix = `${t('bot')}: `;
-  // A message of files only has no text: say so rather than show nothing.
-  const text = last ? prefix + (preview(last.body) || t('fileMessage')) : t('noMessages');
+  const text = lastMessageText(c, t);
   const unread = c.unread_count > 0;
   const assignee = c.assignee ? (c.assignee.id === meId ? `${c.assignee.name} (${t('itsYou')})` : c.assignee.name) : t('unassigned');
   return (

@@ -1,4 +1,5 @@
 /** Pure rules about conversations the store and the views share. */
+import { preview } from './format';
 import type { Translate } from './i18n';
 import type { Conversation, View } from './types';
 
@@ -39,4 +40,17 @@ export function matchesView(c: Conversation, view: View, agentId: number): boole
 export function contactName(contact: { id: number; name: string | null } | null | undefined, t: Translate): string {
   if (!contact) return '';
   return contact.name?.trim() || t('visitorN', { id: contact.id });
+}
+
+/** The last message as a list shows it: "Note: …", "Whisper: …", "Agent: …", or the customer's words. */
+export function lastMessageText(c: Conversation, t: Translate): string {
+  const last = c.last_message;
+  if (!last) return t('noMessages');
+  let prefix = '';
+  if (last.kind === 'note') prefix = `${t('notePrefix')}: `;
+  else if (last.kind === 'whisper') prefix = `${t('whisperPrefix')}: `;
+  else if (last.author_type === 'agent') prefix = `${t('agent')}: `;
+  else if (last.author_type === 'bot') prefix = `${t('bot')}: `;
+  // A message of files only has no text: say so rather than show nothing.
+  return prefix + (preview(last.body) || t('fileMessage'));
 }

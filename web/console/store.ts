@@ -12,7 +12,8 @@
  * The smaller sub-domains live in modules of their own, which the store owns and feeds:
  * agents.ts (the team), presence.ts (my status, auto-away), viewing.ts (collisions),
  * canned.ts, bans.ts, site-settings.ts, account-settings.ts, files.ts (uploads), visitors.ts
- * (live visitors), teams.ts and chat.ts (the operator chat).
+ * (live visitors), teams.ts, chat.ts (the operator chat), monitor.ts (the supervisors' live
+ * monitor) and supervisor.ts (whispers, taking over).
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
@@ -27,10 +28,12 @@ import { Uploads } from './files';
 import { preview } from './format';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
 import { byActivity, contactName, contribution, isStale, matchesView, time } from './model';
+import { Monitor } from './monitor';
 import { StoredOutbox } from './outbox';
 import { Presence } from './presence';
-import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, type Route } from './route';
+import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, SUPERVISOR_PAGES, type Route } from './route';
 import { SiteSettingsStore } from './site-settings';
+import { composerKinds, isPrivateKind, isSupervisor, knownKind, takenAwayNews, whisperNews, type News } from './supervisor';
 import { Teams } from './teams';
 import { Viewing } from './viewing';
 import { LiveVisitors } from './visitors';
@@ -46,6 +49,7 @@ import {
   type EventFrame,
   type FileInfo,
   type Message,
+  type MessageKind,
   type StatusFilter,
   type TeamInfo,
   type View,
@@ -146,7 +150,8 @@ export class Store {
   /** Conversation id → other agents typing there. */
   readonly agentTyping = new Map<number, Map<number, Typing>>();
   readonly drafts = new Map<number, string>();
-  readonly noteMode = new Map<number, boolean>();
+  /** The composer's mode per conversation (reply when absent); see `composerMode`. */
+  private readonly composerModes = new Map<number, MessageKind>();
   /** Keys of actions in flight ("resolve:37"), to disable their buttons. */
   readonly busy = new Set<string>();
   toast: Toast | null = null;
@@ -175,6 +180,7 @@ export class Store {
   readonly liveVisitors = new LiveVisitors(this);
   readonly teams = new Teams(this, () => void this.chat.loadRooms());
   readonly chat = new OperatorChat(this.chatHost());
+  readonly monitor = new Monitor(this);
 
   private readonly lists = new Map<string, ListState>();
   private listeners = new Set<() => void>();
@@ -377,6 +383,7 @@ export class Store {
     this.liveVisitors.reset();
     this.teams.reset();
     this.chat.reset();
+    this.monitor.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -390,7 +397,7 @@ export class Store {
     this.everWelcomed = false;
     this.ready = false;
     this.recent = [];
-    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.lists, this.drafts, this.noteMode, this.readInFlight]) {
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.lists, this.drafts, this.composerModes, this.readInFlight]) {
       map.clear();
     }
     this.storedOutbox = null;
@@ -410,7 +417,8 @@ export class Store {
         client_id: frame.client_id,
         conversation_id: frame.conversation_id,
         body: frame.body,
-        kind: frame.kind === 'note' ? 'note' : 'text',
+        // A note or whisper stays one: a private kind must never come back as a reply.
+        kind: knownKind(frame.kind),
         order: ++this.pendingOrder,
         fileIds: Array.isArray(frame.file_ids) ? frame.file_ids.filter((id: unknown) => typeof id === 'number') : undefined,
       });
@@ -543,7 +551,10 @@ export class Store {
           const known = this.convs.get(data.conversation.id);
           this.upsertConv(data.conversation, source);
           const changed: string[] = Array.isArray(data.changed) ? data.changed : [];
-          if (source === 'event') this.alertAssigned(known, data.conversation as Conversation, changed);
+          if (source === 'event') {
+            this.alertAssigned(known, data.conversation as Conversation, changed);
+            this.announce(takenAwayNews(known, data.conversation as Conversation, data.by, this.me?.id, this.t));
+          }
           if (changed.includes('assignee') || changed.includes('status')) this.team.loadsSoon();
         }
         break;
@@ -560,21 +571,33 @@ export class Store {
           if (message.author.type === 'agent' && message.author.id != null) {
             this.agentTyping.get(message.conversation_id)?.delete(message.author.id);
           }
-          if (source === 'event') this.alertMention(message);
+          if (source === 'event') {
+            this.alertMention(message);
+            this.announce(whisperNews(message, this.convs.get(message.conversation_id), this.me?.id, this.t));
+          }
         }
         break;
       case 'contact.updated':
-        if (data.contact) this.updateContact(data.contact as Contact);
+        if (data.contact) {
+          this.updateContact(data.contact as Contact);
+          this.monitor.contact(data.contact as Contact);
+        }
         break;
       case 'visitor.updated':
         if (typeof data.contact_id === 'number') this.visitors.set(data.contact_id, data.visitor ?? null);
         this.liveVisitors.apply(data.visitor as Visitor | null);
         break;
       case 'agent.updated':
-        if (data.agent) this.team.upsert(data.agent as Agent);
+        if (data.agent) {
+          this.team.upsert(data.agent as Agent);
+          this.monitor.agent(data.agent as Agent);
+        }
         break;
       case 'team.updated':
-        if (data.team) this.teams.apply(data.team as TeamInfo, data.deleted === true);
+        if (data.team) {
+          this.teams.apply(data.team as TeamInfo, data.deleted === true);
+          this.monitor.team(data.team as TeamInfo, data.deleted === true);
+        }
         break;
       default:
         break;
@@ -603,6 +626,8 @@ export class Store {
     this.convs.clear();
     this.lists.clear();
     this.contactConvs.clear();
+    // Read again when its page is on screen (loadPage below) or next opened.
+    this.monitor.reset();
     for (const id of [...this.threads.keys()]) if (fresh || id !== openId) this.threads.delete(id);
     void this.refreshCounts();
     if (this.route.page === 'inbox') {
@@ -619,6 +644,8 @@ export class Store {
   // ---- conversations --------------------------------------------------------------------
 
   private upsertConv(conversation: Conversation, source: Source, created = false): void {
+    // A list's snapshot may predate a resolve the monitor has seen; events and answers do not.
+    if (source !== 'load') this.monitor.conversation(conversation);
     const known = this.convs.get(conversation.id);
     if (known && isStale(conversation, known)) return;
     this.convs.set(conversation.id, conversation);
@@ -847,10 +874,10 @@ export class Store {
   }
 
   /**
-   * Queues a reply or note, with the files uploaded for it (the body may then be empty); it
-   * shows as pending until the server's `ack`.
+   * Queues a reply, note or whisper, with the files uploaded for it (the body may then be
+   * empty); it shows as pending until the server's `ack`.
    */
-  send(conversationId: number, body: string, kind: 'text' | 'note', files: FileInfo[] = []): boolean {
+  send(conversationId: number, body: string, kind: MessageKind, files: FileInfo[] = []): boolean {
     const text = body.trim();
     if ((!text && !files.length) || text.length > MAX_BODY || !this.rt) return false;
     const clientId = newClientId();
@@ -883,11 +910,26 @@ export class Store {
     this.emit();
   }
 
+  /** What the composer of a conversation writes: a reply, a note, or (supervisors) a whisper. */
+  composerMode(conversationId: number): MessageKind {
+    const mode = this.composerModes.get(conversationId) ?? 'text';
+    return composerKinds(this.me).includes(mode) ? mode : 'text';
+  }
+
+  /** Switches the composer to `kind`, or back to a reply when it is in that mode already. */
+  toggleComposerMode(conversationId: number, kind: MessageKind): void {
+    const next = this.composerMode(conversationId) === kind || !composerKinds(this.me).includes(kind) ? 'text' : kind;
+    if (next === 'text') this.composerModes.delete(conversationId);
+    else this.composerModes.set(conversationId, next);
+    if (next !== 'text') this.stopTyping();
+    this.emit();
+  }
+
   // ---- typing ------------------------------------------------------------------------------
 
-  /** Called on every composer input. Notes are private: the customer is never told. */
-  composerInput(conversationId: number, text: string, note: boolean): void {
-    if (note || !text.trim()) {
+  /** Called on every composer input. Notes and whispers are private: the customer is never told. */
+  composerInput(conversationId: number, text: string, kind: MessageKind): void {
+    if (isPrivateKind(kind) || !text.trim()) {
       this.stopTyping();
       return;
     }
@@ -1080,6 +1122,18 @@ export class Store {
     return this.assign(id, this.me!.id);
   }
 
+  /**
+   * A supervisor takes over someone else's conversation: it is assigned to them (the server
+   * never checks one's own capacity) and their composer goes back to replying.
+   */
+  async takeOver(id: number): Promise<void> {
+    await this.assignToMe(id);
+    if (this.convs.get(id)?.assignee?.id === this.me?.id) {
+      this.composerModes.delete(id);
+      this.emit();
+    }
+  }
+
   resolve(id: number): Promise<void> {
     return this.act(`status:${id}`, () => post(`/api/v1/conversations/${id}/resolve`, {}));
   }
@@ -1142,6 +1196,15 @@ export class Store {
     this.showToast(body ? `${title}: ${body}` : title, 'info', onScreen ? undefined : { label: this.t('open'), run: open });
   }
 
+  /** Beeps, notifies (once per tag) and says on screen what `news` tells, with "Open" unless it is on screen. */
+  private announce(news: News | null): void {
+    if (!news) return;
+    const open = () => this.navigate({ page: 'inbox', view: this.route.page === 'inbox' ? this.route.view : storedView(), id: news.conversationId });
+    alertOnce(news.title, news.body, news.tag, open);
+    const onScreen = this.route.page === 'inbox' && this.route.id === news.conversationId;
+    this.showToast(news.body ? `${news.title}: ${news.body}` : news.title, 'info', onScreen ? undefined : { label: this.t('open'), run: open });
+  }
+
   /** An operator-chat message from a colleague while that room is not on screen. */
   private alertChat(message: ChatMessage, room: ChatRoom | undefined): void {
     const name = room?.kind === 'team' ? `${message.author.name} · #${room.name}` : message.author.name;
@@ -1199,9 +1262,12 @@ export class Store {
 
   // ---- navigation --------------------------------------------------------------------------
 
-  /** Agents and settings are for admins only. */
+  /** Agents and settings are for admins only; the monitor for supervisors and admins. */
   mayOpen(route: Route): boolean {
-    return route.page === 'inbox' || !ADMIN_PAGES.includes(route.page) || this.me?.role === 'admin';
+    if (route.page === 'inbox') return true;
+    if (ADMIN_PAGES.includes(route.page)) return this.me?.role === 'admin';
+    if (SUPERVISOR_PAGES.includes(route.page)) return isSupervisor(this.me);
+    return true;
   }
 
   navigate(route: Route, replace = false): void {
@@ -1227,6 +1293,7 @@ export class Store {
   private loadPage(): void {
     const page = this.route.page;
     if (page === 'admin') void this.team.load();
+    else if (page === 'monitor') void this.monitor.load();
     else if (page === 'canned') void this.canned.load();
     else if (page === 'bans') void this.bans.load();
     else if (page === 'settings') {

@@ -21,12 +21,18 @@ export interface FileInfo {
   image: boolean;
 }
 
+/**
+ * `text` (the customer sees it), `note` (internal, agents only) or `whisper` (a supervisor's
+ * hint to the agent: agents only, and only supervisors and admins write them).
+ */
+export type MessageKind = 'text' | 'note' | 'whisper';
+
 export interface Message {
   id: number;
   conversation_id: number;
   seq: number;
   author: Author;
-  /** `text` (the customer sees it) or `note` (internal, agents only). */
+  /** A MessageKind; a string, as a newer server may know more kinds. */
   kind: string;
   /** May be empty when files go with the message. */
   body: string;
@@ -67,6 +73,8 @@ export interface Conversation {
   last_activity_at: string;
   first_response_at: string | null;
   resolved_at: string | null;
+  /** When the customer's oldest unanswered message came; null when nobody waits. */
+  waiting_since?: string | null;
 }
 
 export interface Contact extends ContactRef {

@@ -1,6 +1,6 @@
-/** Small pieces the console's pages share: a modal dialog, field errors, an agent's presence. */
+/** Small pieces the console's pages share: a modal dialog, field errors, an agent's presence, a ticking clock. */
 import type { ComponentChildren } from 'preact';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Translate } from './i18n';
 import type { Agent } from './types';
 
@@ -65,3 +65,13 @@ export function loadText(agent: Agent): string {
 }
 
 export const atCapacity = (agent: Agent) => !!agent.capacity && (agent.load ?? 0) >= agent.capacity;
+
+/** Re-renders every second, for the times that tick; returns the time of this render. */
+export function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}

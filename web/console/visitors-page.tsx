@@ -3,24 +3,14 @@
  * by `visitor.updated` events; "Start chat" writes to one of them (their widget shows the
  * message by its launcher) and opens the conversation.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { newClientId } from '../shared/realtime';
 import { countryName, flag, fullTime, safeHref } from './format';
 import type { Lang, Translate } from './i18n';
 import { MAX_BODY, type Store } from './store';
 import type { Visitor } from './types';
-import { Modal } from './ui';
+import { Modal, useNow } from './ui';
 import { deviceLine, elapsed } from './visitors';
-
-/** Re-renders every second, for the times that tick. */
-function useNow(): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
-}
 
 /** A page as a link with its title, the URL under it. */
 export function PageLink({ url, title }: { url: string | null | undefined; title?: string | null }) {
