@@ -149,3 +149,61 @@ def create_admin(
         console.print(f"[red]{error.message}[/]")
         raise typer.Exit(1) from None
     console.print(f"Admin {login} created in account {created_in}.")
+
+
+@app.command("review")
+def review_command(
+    file: Annotated[Path, typer.Argument(help="Conversations, one JSON object a line (the format of dev.jsonl).")],
+    evaluate: Annotated[
+        bool, typer.Option("--eval", help="Also compare with the `faults` labels: per-fault precision, recall, F1.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Reviewer settings as a JSON object (fields of ReviewConfig).")
+    ] = None,
+) -> None:
+    """Review conversations offline: one JSON line each with its faults, evidence and score.
+
+    With --eval, also a line per fault with its precision, recall and F1, and a last one with the macro F1."""
+    import orjson
+    from pydantic import ValidationError
+
+    from helpline.quality import ReviewConfig, Reviewer
+    from helpline.quality.evaluation import InputError, evaluate as score_faults, macro_f1, read_conversations
+
+    def fail(message: str) -> typer.Exit:
+        typer.echo(f"error: {message}", err=True)
+        return typer.Exit(2)
+
+    settings = ReviewConfig()
+    if config is not None:
+        try:
+            settings = ReviewConfig.model_validate_json(config.read_bytes())
+        except OSError as error:
+            raise fail(f"{config}: cannot read ({error.strerror or error})") from None
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in error.errors()[:3])
+            raise fail(f"{config}: {problems}") from None
+    try:
+        items = read_conversations(file)
+    except InputError as error:
+        raise fail(str(error)) from None
+    if not items:
+        raise fail(f"{file}: no conversations")
+    if evaluate:
+        unlabelled = next((i for i in items if i.faults is None), None)
+        if unlabelled is not None:
+            raise fail(f"{file}: conversation {unlabelled.conversation.id!r} has no `faults` list to evaluate against")
+
+    reviewer = Reviewer(settings)
+    pairs = []
+    for item in items:
+        result = reviewer.review(item.conversation)
+        typer.echo(orjson.dumps(result.as_json()).decode())
+        if evaluate:
+            pairs.append((item.faults or frozenset(), result.faults))
+    if evaluate:
+        scores = score_faults(pairs)
+        for score in scores:
+            typer.echo(orjson.dumps(score.as_json()).decode())
+        typer.echo(orjson.dumps({"macro_f1": round(macro_f1(scores), 4), "conversations": len(items),
+                                 "faults": len(scores)}).decode())
