@@ -32,6 +32,7 @@ from helpline.core.errors import (
     invalid_field_of,
 )
 from helpline.core.events import queue_event
+from helpline.core.jobs import enqueue
 from helpline.conversations.events import ChangedBy, ConversationCreated, ConversationUpdated, MessageCreated
 from helpline.conversations.files import claim_files, file_out, link_files
 from helpline.conversations.models import (
@@ -709,6 +710,11 @@ async def set_status(
     conversation.resolved_at = utcnow() if status == Status.resolved else None
     if status == Status.resolved:
         conversation.waiting_since = None  # nobody waits in a resolved conversation
+        # Reviewed for quality after the commit, once per state of the conversation.
+        await enqueue(
+            session, kind="quality.review", payload={"conversation_id": conversation.id},
+            account_id=conversation.account_id, key=f"quality.review:{conversation.id}:{conversation.last_seq}",
+        )
     await _changed(session, conversation, actor, ("status", old, status.value))
 
 

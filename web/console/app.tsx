@@ -11,6 +11,7 @@ import { handleHotkey, hotkeysFor } from './hotkeys';
 import { LANGS, type Lang, type StringKey } from './i18n';
 import { InboxList } from './inbox';
 import { MonitorPage } from './monitor-page';
+import { QualityPage } from './quality-page';
 import { VisitorSidebar } from './sidebar';
 import { routePath, type Page, type Route } from './route';
 import { SettingsPage } from './settings-page';
@@ -236,6 +237,7 @@ function Shell({ s }: { s: Store }) {
             {t('inbox')}
           </a>
           {pageLink('monitor', 'navMonitor')}
+          {pageLink('quality', 'navQuality')}
           {pageLink(
             'visitors',
             'navVisitors',
@@ -296,6 +298,8 @@ function Shell({ s }: { s: Store }) {
         <AdminPage s={s} />
       ) : route.page === 'monitor' ? (
         <MonitorPage s={s} />
+      ) : route.page === 'quality' ? (
+        <QualityPage s={s} />
       ) : route.page === 'canned' ? (
         <CannedPage s={s} />
       ) : route.page === 'bans' ? (

@@ -1,22 +1,26 @@
 /**
  * The open conversation: header with its actions (a supervisor's "Take over" among them), the
  * messages by seq (notes and whispers marked as such), typing and the composer with its modes:
- * reply, internal note and, for supervisors and admins, whisper. Message text is only ever a text node (links are <a> elements around text):
+ * reply, internal note and, for supervisors and admins, whisper. A reviewed conversation shows
+ * its review (review.tsx) and the faults on the messages; replies are coached (coach.tsx). Message text is only ever a text node (links are <a> elements around text):
  * whatever a customer writes shows literally.
  */
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Attachments, ClipIcon, PendingUploads } from './attachments';
 import { useCannedPicker } from './canned-picker';
+import { CoachWarnings, useCoach } from './coach';
 import { filesOf } from './files';
 import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
 import type { Lang, Translate } from './i18n';
 import { useMentionPicker } from './mention-picker';
 import { agentHandles, splitMentions } from './mentions';
 import { contactName } from './model';
+import { findingsBySeq } from './quality';
+import { MessageFaults, ReviewPanel } from './review';
 import { MAX_BODY, type Pending, type Store } from './store';
 import { canTakeOver, composerKinds } from './supervisor';
-import type { Conversation, Message } from './types';
+import type { Conversation, Finding, Message } from './types';
 import { loadText } from './ui';
 
 /** Files dragged from the desktop (not text or links dragged within the page). */
@@ -51,6 +55,7 @@ function LoadedConversation({ s, c, messages }: { s: Store; c: Conversation; mes
   const t = s.t;
   const [dropping, setDropping] = useState(false);
   const box = useRef<HTMLDivElement>(null);
+  const review = s.reviews.of(c.id);
   return (
     <div
       ref={box}
@@ -76,6 +81,7 @@ function LoadedConversation({ s, c, messages }: { s: Store; c: Conversation; mes
       }}
     >
       <ConversationHeader s={s} c={c} />
+      {review && <ReviewPanel s={s} c={c} review={review} />}
       <MessageList s={s} c={c} messages={messages} pending={s.pendingOf(c.id)} />
       <TypingLine s={s} c={c} />
       <Composer key={c.id} s={s} c={c} />
@@ -249,6 +255,8 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
   const total = messages.length + pending.length;
   // @handles of the team, for highlighting mentions in notes.
   const handles = useMemo(() => agentHandles(s.team.list), [s.team.list]);
+  const review = s.reviews.of(c.id);
+  const faults = useMemo(() => findingsBySeq(review), [review]);
 
   // Open at the newest message; follow new ones while the agent is at the bottom.
   useLayoutEffect(() => {
@@ -288,7 +296,7 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
     }
     const authorKey = `${message.author.type}:${message.author.id}:${message.kind}`;
     items.push(
-      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} handles={handles} />,
+      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} handles={handles} findings={faults.get(message.seq)} />,
     );
     lastAuthor = authorKey;
   }
@@ -377,9 +385,11 @@ interface ItemProps {
   t: Translate;
   continued: boolean;
   handles: ReadonlyMap<string, number>;
+  /** What the review found in this message. */
+  findings?: Finding[];
 }
 
-const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles }: ItemProps) {
+const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles, findings }: ItemProps) {
   const type = m.author.type;
   const note = m.kind === 'note';
   const whisper = m.kind === 'whisper';
@@ -389,15 +399,17 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
   else if (type === 'bot') who = m.author.name || t('bot');
   else who = t('system');
   const side = type === 'contact' ? 'in' : type === 'system' ? 'center' : 'out';
+  const faulty = !!findings?.some((finding) => !finding.marked_wrong);
   return (
     <div
-      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${continued ? ' is-continued' : ''}`}
+      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${continued ? ' is-continued' : ''}${faulty ? ' has-fault' : ''}`}
       data-testid="cn-message"
       data-author={type}
       data-kind={m.kind}
       data-seq={m.seq}
       data-id={m.id}
       data-pending="false"
+      data-faults={findings?.map((finding) => finding.fault).join(' ') || undefined}
     >
       {whisper ? (
         // Every whisper says whose it is: it must never pass for something the customer saw.
@@ -422,6 +434,7 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
           {clockTime(m.created_at, lang)}
         </time>
       </div>
+      {!!findings?.length && <MessageFaults findings={findings} t={t} />}
     </div>
   );
 });
@@ -548,15 +561,28 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
   };
   const picker = useCannedPicker(s, c, area, update);
   const mentions = useMentionPicker(s, note, area, update);
+  const coach = useCoach(c.id, text, mode);
+  // The box's text at this moment, for a send that waited for the coach.
+  const latest = useRef(text);
+  latest.current = text;
 
-  const submit = () => {
-    if (!sendable) return;
-    if (s.send(c.id, text, mode, files)) {
-      setText('');
+  const sendNow = (body: string) => {
+    if (s.send(c.id, body, mode, s.uploads.ready(c.id))) {
+      coach.sent();
+      if (latest.current === body) setText('');
       s.drafts.delete(c.id);
       s.uploads.clear(c.id);
       area.current?.focus();
     }
+  };
+  const submit = async () => {
+    if (!sendable || coach.checking) return;
+    const body = text;
+    // Advice only: a draft the coach has warnings for is held once, to show them.
+    if (!(await coach.beforeSend(body.trim()))) return;
+    // Edited while the coach thought: what is in the box now is for the agent to send.
+    if (latest.current !== body) return;
+    sendNow(body);
   };
 
   return (
@@ -565,7 +591,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
       data-mode={mode}
       onSubmit={(event) => {
         event.preventDefault();
-        submit();
+        void submit();
       }}
     >
       <div class="cn-composer-bar">
@@ -612,6 +638,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
       <PendingUploads items={uploads} t={t} lang={s.lang} onRemove={(key) => s.uploads.remove(c.id, key)} />
       {picker.element}
       {mentions.element}
+      <CoachWarnings coach={coach} t={t} onSendAnyway={() => sendable && sendNow(text)} />
       <textarea
         ref={area}
         data-testid="cn-composer"
@@ -655,7 +682,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           }
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !event.altKey) {
             event.preventDefault();
-            submit();
+            void submit();
           } else if (event.key === 'Escape') {
             (event.currentTarget as HTMLTextAreaElement).blur();
           }
@@ -667,7 +694,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           {t('tooLong', { max: MAX_BODY })}
         </div>
       )}
-      <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!sendable} title={uploading ? t('waitUploads') : undefined}>
+      <button type="submit" class="cn-btn cn-btn-primary cn-send" data-testid="cn-send" disabled={!sendable} aria-busy={coach.checking} title={uploading ? t('waitUploads') : undefined}>
         {note ? t('addNote') : whisper ? t('whisperSend') : t('send')}
       </button>
     </form>

@@ -13,7 +13,7 @@
  * agents.ts (the team), presence.ts (my status, auto-away), viewing.ts (collisions),
  * canned.ts, bans.ts, site-settings.ts, account-settings.ts, files.ts (uploads), visitors.ts
  * (live visitors), teams.ts, chat.ts (the operator chat), monitor.ts (the supervisors' live
- * monitor) and supervisor.ts (whispers, taking over).
+ * monitor), supervisor.ts (whispers, taking over) and quality.ts (reviews, the quality report).
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
@@ -31,6 +31,7 @@ import { byActivity, contactName, contribution, isStale, matchesView, time } fro
 import { Monitor } from './monitor';
 import { StoredOutbox } from './outbox';
 import { Presence } from './presence';
+import { QualityReport, Reviews } from './quality';
 import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, SUPERVISOR_PAGES, type Route } from './route';
 import { SiteSettingsStore } from './site-settings';
 import { composerKinds, isPrivateKind, isSupervisor, knownKind, takenAwayNews, whisperNews, type News } from './supervisor';
@@ -49,6 +50,7 @@ import {
   type EventFrame,
   type FileInfo,
   type Message,
+  type Review,
   type MessageKind,
   type StatusFilter,
   type TeamInfo,
@@ -181,6 +183,8 @@ export class Store {
   readonly teams = new Teams(this, () => void this.chat.loadRooms());
   readonly chat = new OperatorChat(this.chatHost());
   readonly monitor = new Monitor(this);
+  readonly reviews = new Reviews(this);
+  readonly quality = new QualityReport(this);
 
   private readonly lists = new Map<string, ListState>();
   private listeners = new Set<() => void>();
@@ -384,6 +388,8 @@ export class Store {
     this.teams.reset();
     this.chat.reset();
     this.monitor.reset();
+    this.reviews.reset();
+    this.quality.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -593,6 +599,9 @@ export class Store {
           this.monitor.agent(data.agent as Agent);
         }
         break;
+      case 'conversation.reviewed':
+        if (typeof data.conversation_id === 'number') this.reviews.apply(data.conversation_id, (data.review as Review | null) ?? null);
+        break;
       case 'team.updated':
         if (data.team) {
           this.teams.apply(data.team as TeamInfo, data.deleted === true);
@@ -628,6 +637,7 @@ export class Store {
     this.contactConvs.clear();
     // Read again when its page is on screen (loadPage below) or next opened.
     this.monitor.reset();
+    this.reviews.reset();
     for (const id of [...this.threads.keys()]) if (fresh || id !== openId) this.threads.delete(id);
     void this.refreshCounts();
     if (this.route.page === 'inbox') {
@@ -795,6 +805,7 @@ export class Store {
       this.threads.set(id, thread);
     }
     if (thread.loading) return;
+    void this.reviews.load(id);
     const current = thread;
     current.loading = true;
     current.error = null;
@@ -1294,6 +1305,7 @@ export class Store {
     const page = this.route.page;
     if (page === 'admin') void this.team.load();
     else if (page === 'monitor') void this.monitor.load();
+    else if (page === 'quality') void this.quality.load();
     else if (page === 'canned') void this.canned.load();
     else if (page === 'bans') void this.bans.load();
     else if (page === 'settings') {

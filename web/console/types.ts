@@ -293,3 +293,46 @@ export interface EventFrame {
 }
 
 export const VIEWS: readonly View[] = ['unassigned', 'mine', 'all'];
+
+/** One fault the automatic review found; `seq` is the message that shows it (null: the whole conversation). */
+export interface Finding {
+  fault: string;
+  seq: number | null;
+  reason: string;
+  marked_wrong: boolean;
+}
+
+/** The automatic review of a conversation, made when it is resolved. */
+export interface Review {
+  score: number;
+  reviewed_at: string;
+  findings: Finding[];
+}
+
+/** What the coach says a draft would add to the conversation's faults. */
+export interface CoachWarning {
+  fault: string;
+  reason: string;
+}
+
+export interface QualityPoint {
+  date: string;
+  conversations: number;
+  average_score: number | null;
+}
+
+/** An agent's (or a team's) reviews in the report (`GET /api/v1/quality`). */
+export interface QualityGroup {
+  id: number | null;
+  name: string | null;
+  conversations: number;
+  average_score: number | null;
+  series: QualityPoint[];
+  top_faults: { fault: string; count: number }[];
+}
+
+export interface QualityRow {
+  conversation: Conversation;
+  score: number;
+  faults: string[];
+}
