@@ -3,15 +3,20 @@ supervisors mark findings wrong, and the coach checks an agent's draft before it
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.accounts.models import Account
+from helpline.core.audit import Actor as AuditActor
+from helpline.core.audit import record_change
 from helpline.core.clock import isoformat, utcnow
-from helpline.core.errors import NotFound
+from helpline.core.errors import Forbidden, NotFound, invalid_field_of
 from helpline.core.events import queue_event
 from helpline.core.jobs import Job, job_handler
 from helpline.conversations.models import AuthorType, Conversation, Message, MessageKind
@@ -38,10 +43,42 @@ COACH_FAULTS = frozenset({
 })
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=64)
+def _reviewer(overrides_json: str) -> Reviewer:
+    """Reviewers are cached per configuration: compiling phrase lists is the slow part."""
+    return Reviewer(ReviewConfig.model_validate_json(overrides_json))
+
+
 def default_reviewer() -> Reviewer:
-    """One reviewer for the process: compiling phrase lists and morphology is the slow part."""
-    return Reviewer(ReviewConfig())
+    return _reviewer("{}")
+
+
+def reviewer_for(account_settings: dict[str, Any] | None) -> Reviewer:
+    """The account's reviewer: the taxonomy's defaults with the account's overrides
+    (`accounts.settings["quality"]`: thresholds, phrase lists, faults switched off)."""
+    overrides = (account_settings or {}).get("quality") or {}
+    return _reviewer(json.dumps(overrides, sort_keys=True, ensure_ascii=False))
+
+
+def clean_quality_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Validate overrides as a whole configuration; keep only what was given, as JSON."""
+    try:
+        config = ReviewConfig.model_validate(overrides)
+    except ValidationError as error:
+        raise invalid_field_of(error) from None
+    return config.model_dump(mode="json", include=set(overrides))
+
+
+async def set_quality_overrides(session: AsyncSession, *, actor: Any, account: Account, overrides: dict[str, Any]) -> None:
+    if actor.role != "admin":
+        raise Forbidden()
+    cleaned = clean_quality_overrides(overrides)
+    record_change(
+        session, account_id=account.id, actor=AuditActor("agent", actor.id, actor.name),
+        entity_type="account", entity_id=account.id, field="quality", old=None, new=sorted(cleaned),
+    )
+    account.settings = {**(account.settings or {}), "quality": cleaned}
+    await session.flush()
 
 
 async def visible_messages(session: AsyncSession, conversation_id: int) -> list[Message]:
@@ -89,11 +126,14 @@ async def marks_of(session: AsyncSession, conversation_id: int) -> set[str]:
 
 
 async def review_conversation(session: AsyncSession, conversation: Conversation) -> ConversationReview | None:
-    """Review the conversation now and store the result (replacing an earlier review)."""
+    """Review the conversation now (with the account's configuration) and store the result,
+    replacing an earlier review."""
     messages = await visible_messages(session, conversation.id)
     if not messages:
         return None
-    result: Review = default_reviewer().review(reviewer_input(conversation.id, messages))
+    account = await session.get(Account, conversation.account_id)
+    reviewer = reviewer_for(account.settings if account else None)
+    result: Review = reviewer.review(reviewer_input(conversation.id, messages))
     findings = [
         {
             "fault": f.fault.value,
@@ -145,11 +185,11 @@ async def mark_finding(session: AsyncSession, *, conversation_id: int, account_i
     await session.flush()
 
 
-def coach(messages: list[Message], conversation_id: int, draft: str) -> list[dict[str, str]]:
+def coach(reviewer: Reviewer, messages: list[Message], conversation_id: int, draft: str) -> list[dict[str, str]]:
     """What the draft would add: findings on the draft itself, or a customer question since
     the agent's last message that the draft leaves untouched."""
     now = utcnow()
-    with_draft = default_reviewer().review(reviewer_input(conversation_id, messages, (draft, now)))
+    with_draft = reviewer.review(reviewer_input(conversation_id, messages, (draft, now)))
     draft_index = len(messages)
     last_agent = max((i for i, m in enumerate(messages) if m.author_type == AuthorType.agent), default=-1)
     warnings = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from helpline.accounts.auth import CurrentAgent
-from helpline.accounts.models import Agent, Role, Team
+from helpline.accounts.auth import CurrentAdmin, CurrentAgent
+from helpline.accounts.models import Account, Agent, Role, Team
 from helpline.core.clock import utcnow
 from helpline.core.errors import Forbidden
 from helpline.core.http import ServicesDep
@@ -72,9 +73,31 @@ async def coach(conversation_id: int, body: CoachIn, context: CurrentAgent, serv
     async with services.db.read() as session:
         conversation = await get_conversation_for(session, context.agent, conversation_id)
         messages = await actions.visible_messages(session, conversation.id)
+        account = await session.get(Account, conversation.account_id)
     if not body.draft.strip():
         return {"warnings": []}
-    return {"warnings": actions.coach(messages, conversation.id, body.draft.strip())}
+    reviewer = actions.reviewer_for(account.settings if account else None)
+    return {"warnings": actions.coach(reviewer, messages, conversation.id, body.draft.strip())}
+
+
+def _config_out(account: Account | None) -> dict:
+    return {"config": actions.reviewer_for(account.settings if account else None).config.model_dump(mode="json")}
+
+
+@router.get("/account/quality")
+async def get_quality_config(context: CurrentAdmin, services: ServicesDep) -> dict:
+    async with services.db.read() as session:
+        return _config_out(await session.get(Account, context.agent.account_id))
+
+
+@router.put("/account/quality")
+async def put_quality_config(body: dict[str, Any], context: CurrentAdmin, services: ServicesDep) -> dict:
+    """Overrides of the reviewer's defaults (any fields of the configuration); {} resets."""
+    async with services.db.transaction() as session:
+        account = await session.get(Account, context.agent.account_id, with_for_update=True, populate_existing=True)
+        assert account is not None
+        await actions.set_quality_overrides(session, actor=context.agent, account=account, overrides=body)
+    return _config_out(account)
 
 
 @router.get("/quality")

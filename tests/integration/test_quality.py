@@ -79,3 +79,27 @@ async def test_the_coach_warns_about_a_draft(agent: Agent, visitor: Visitor) -> 
     # Nothing was sent.
     assert len((await agent.conversation(conversation_id))["messages"]) == 2
     await widget.close()
+
+
+async def test_each_account_configures_its_reviewer(server: Server, tenant: Tenant, admin: Agent, agent: Agent, visitor: Visitor) -> None:
+    assert (await agent.put("/api/v1/account/quality", {"enabled": []})).status_code == 403
+    config = (await admin.get("/api/v1/account/quality")).json()["config"]
+    assert config["first_response_seconds"] == 60 and "template_phrase" in config["enabled"]
+    # Bad values are refused and change nothing.
+    for bad in ({"first_response_seconds": -5}, {"enabled": ["no_such_fault"]}, {"colour": "red"}):
+        response = await admin.put("/api/v1/account/quality", bad)
+        assert response.status_code == 422, (bad, response.text)
+    assert (await admin.get("/api/v1/account/quality")).json()["config"] == config
+    # This account does not look for stock phrases: the coach and the review stay quiet on them.
+    everything_but = sorted(set(config["enabled"]) - {"template_phrase"})
+    saved = await admin.put("/api/v1/account/quality", {"enabled": everything_but})
+    assert saved.status_code == 200 and "template_phrase" not in saved.json()["config"]["enabled"]
+    widget = await visitor.socket()
+    conversation_id = (await send_and_ack(widget, "Здравствуйте, где мой заказ номер 12345?"))["conversation_id"]
+    response = await agent.post(f"/api/v1/conversations/{conversation_id}/coach", {"draft": "Спасибо за обращение!"})
+    assert "template_phrase" not in {w["fault"] for w in response.json()["warnings"]}
+    await agent.reply(conversation_id, "Спасибо за обращение! Заказ 12345 передан в доставку, будет завтра.")
+    await agent.post(f"/api/v1/conversations/{conversation_id}/resolve")
+    review = await review_of(agent, conversation_id)
+    assert "template_phrase" not in {f["fault"] for f in review["findings"]}
+    await widget.close()
