@@ -56,16 +56,16 @@ async def test_both_sides_talk_over_http_when_websockets_are_blocked(
     await agent.get_by_test_id("cn-conv-row").first.click()
     await expect(console_message(agent, "Пишу через прокси без WebSocket")).to_be_visible()
     composer = agent.get_by_test_id("cn-composer")
-    await composer.fill("Answer over HTTP")
+    await composer.fill("Отвечаю по HTTP, всё дошло")
     await composer.press("Enter")
-    await expect(console_message(agent, "Answer over HTTP")).to_have_attribute("data-pending", "false")
+    await expect(console_message(agent, "Отвечаю по HTTP, всё дошло")).to_have_attribute("data-pending", "false")
 
     # the visitor's long-poll brings the answer; the agent's long-poll the next question
-    await expect(widget_message(visitor, "Answer over HTTP")).to_be_visible()
+    await expect(widget_message(visitor, "Отвечаю по HTTP, всё дошло")).to_be_visible()
     await widget_send(visitor, "Спасибо!")
     await expect(console_message(agent, "Спасибо!")).to_be_visible()
 
     async with agent_api(web_server, web_tenant.agents[0], web_tenant.password) as api:
         listed = (await api.get("/api/v1/conversations", view="all")).json()["conversations"]
         stored = [m["body"] for m in (await api.conversation(listed[0]["id"]))["messages"]]
-    assert stored == ["Пишу через прокси без WebSocket", "Answer over HTTP", "Спасибо!"]
+    assert stored == ["Пишу через прокси без WebSocket", "Отвечаю по HTTP, всё дошло", "Спасибо!"]

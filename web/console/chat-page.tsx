@@ -19,10 +19,13 @@ export function ChatPage({ s }: { s: Store }) {
   // Opening the page chooses the remembered room (or the first with unread messages).
   useEffect(() => {
     if (!chat.roomsLoaded) return;
-    if (!active) {
+    // Read the current choice, not the one of the render: a click may have come between
+    // the render and this effect, and must not be overridden.
+    const current = chat.room(chat.active);
+    if (!current) {
       const first = rooms.find((room) => room.unread > 0) || rooms[0];
       if (first) chat.open(first.room);
-    } else chat.open(active.room); // reads its history the first time, marks it read
+    } else chat.open(current.room); // reads its history the first time, marks it read
   }, [chat.roomsLoaded, active?.room]);
 
   return (
