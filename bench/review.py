@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _support import ROOT, emit, machine
 
-DEV = ROOT.parent / "shared" / "data" / "quality" / "dev.jsonl"
+DEV = ROOT / "tests" / "data" / "quality" / "dev.jsonl"  # a copy of shared/data/quality/dev.jsonl
 
 
 def main() -> None:
