@@ -12,7 +12,7 @@ from helpline.accounts.models import Account, Agent, AgentSession, AgentStatus
 from helpline.accounts.passwords import hash_password, verify_password
 from helpline.accounts.schemas import AgentIn, AgentPatchIn, LoginIn, StatusIn, account_out, agent_out
 from helpline.accounts.settings import FILE_KINDS, AccountSettings, FileKind, FileSettings
-from helpline.conversations.models import Conversation, Status
+from helpline.conversations.queries import open_loads
 from helpline.core.audit import Actor
 from helpline.core.clock import utcnow
 from helpline.core.errors import InvalidCredentials, NotFound, TooManyAttempts
@@ -187,16 +187,7 @@ async def list_agents(context: CurrentAgent, services: ServicesDep) -> dict:
                 select(Agent).where(Agent.account_id == context.agent.account_id).order_by(Agent.id)
             )
         ).all()
-        loads = dict(
-            (
-                await session.execute(
-                    select(Conversation.assignee_id, func.count())
-                    .where(Conversation.account_id == context.agent.account_id, Conversation.status == Status.open)
-                    .where(Conversation.assignee_id.is_not(None))
-                    .group_by(Conversation.assignee_id)
-                )
-            ).tuples().all()
-        )
+        loads = await open_loads(session, context.agent.account_id)
     return {"agents": [{**agent_out(a).model_dump(), "load": loads.get(a.id, 0)} for a in agents]}
 
 

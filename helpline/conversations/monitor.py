@@ -4,7 +4,7 @@ status and load (docs/protocol.md, "Supervisor"). Kept live by the ordinary even
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from helpline.accounts.auth import CurrentAgent
 from helpline.accounts.models import Agent, Role
@@ -12,7 +12,7 @@ from helpline.accounts.schemas import agent_out
 from helpline.core.errors import Forbidden
 from helpline.core.http import ServicesDep
 from helpline.conversations.models import Conversation, Status
-from helpline.conversations.queries import summaries
+from helpline.conversations.queries import open_loads, summaries
 
 router = APIRouter(prefix="/api/v1")
 
@@ -40,16 +40,7 @@ async def monitor(context: CurrentAgent, services: ServicesDep) -> dict:
                 select(Agent).where(Agent.account_id == agent.account_id, Agent.is_active.is_(True)).order_by(Agent.name)
             )
         ).all()
-        loads = dict(
-            (
-                await session.execute(
-                    select(Conversation.assignee_id, func.count())
-                    .where(Conversation.account_id == agent.account_id, Conversation.status == Status.open)
-                    .where(Conversation.assignee_id.is_not(None))
-                    .group_by(Conversation.assignee_id)
-                )
-            ).tuples().all()
-        )
+        loads = await open_loads(session, agent.account_id)
     return {
         "conversations": conversations,
         "agents": [{**agent_out(a).model_dump(), "load": loads.get(a.id, 0)} for a in agents],

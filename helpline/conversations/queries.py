@@ -132,3 +132,14 @@ async def conversations_of_contact(session: AsyncSession, account_id: int, conta
             )
         ).all()
     )
+
+
+async def open_loads(session: AsyncSession, account_id: int) -> dict[int, int]:
+    """Open conversations per assignee of the account (an agent's `load`)."""
+    rows = await session.execute(
+        select(Conversation.assignee_id, func.count())
+        .where(Conversation.account_id == account_id, Conversation.status == Status.open)
+        .where(Conversation.assignee_id.is_not(None))
+        .group_by(Conversation.assignee_id)
+    )
+    return dict(rows.tuples().all())

@@ -183,6 +183,12 @@ async def mark_finding(session: AsyncSession, *, conversation_id: int, account_i
     elif not wrong and existing is not None:
         await session.delete(existing)
     await session.flush()
+    # Other consoles showing the review see the mark at once.
+    queue_event(
+        session, account_id,
+        ConversationReviewed(conversation_id=conversation_id, review=review_out(review, await marks_of(session, conversation_id)) or {}),
+        conversation_id=conversation_id, audience="agents",
+    )
 
 
 def coach(reviewer: Reviewer, messages: list[Message], conversation_id: int, draft: str) -> list[dict[str, str]]:

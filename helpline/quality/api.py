@@ -18,8 +18,6 @@ from helpline.core.http import ServicesDep
 from helpline.conversations.models import Conversation
 from helpline.conversations.queries import get_conversation_for, summaries
 from helpline.quality import actions
-from helpline.core.events import queue_event
-from helpline.quality.events import ConversationReviewed
 from helpline.quality.models import ConversationReview, ReviewMark
 
 router = APIRouter(prefix="/api/v1")
@@ -59,13 +57,7 @@ async def mark(conversation_id: int, body: MarkIn, context: CurrentAgent, servic
         )
         review = await session.get(ConversationReview, conversation.id)
         marks = await actions.marks_of(session, conversation.id)
-        out = actions.review_out(review, marks)
-        # Other consoles showing the review see the mark at once.
-        queue_event(
-            session, conversation.account_id, ConversationReviewed(conversation_id=conversation.id, review=out or {}),
-            conversation_id=conversation.id, audience="agents",
-        )
-    return {"review": out}
+    return {"review": actions.review_out(review, marks)}
 
 
 @router.post("/conversations/{conversation_id}/coach")
