@@ -40,6 +40,7 @@ from helpline.core.http import install_error_handlers
 from helpline.core.hub import Hub
 from helpline.core.jobs import JobRunner
 from helpline.core.runtime import Services
+from helpline.desk.api import router as desk_router
 from helpline.quality.api import router as quality_router
 from helpline.settings import Settings
 from helpline.visitors.actions import mark_everyone_offline
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         accounts_router,
         email_router,
         conversations_router,
+        desk_router,
         monitor_router,
         quality_router,
         contacts_router,

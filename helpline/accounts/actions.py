@@ -147,7 +147,13 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
 
 
 async def update_account_settings(
-    session: AsyncSession, *, actor: Agent, account: Account, auto_away_minutes: int, files: FileSettings
+    session: AsyncSession,
+    *,
+    actor: Agent,
+    account: Account,
+    auto_away_minutes: int,
+    files: FileSettings,
+    close_after_days: int | None = None,
 ) -> AccountSettings:
     """An admin changes the account's general settings (SMTP has its own action)."""
     if actor.role != Role.admin:
@@ -159,6 +165,9 @@ async def update_account_settings(
         "files.max_mb": (settings.files.max_mb, files.max_mb),
         "files.kinds": (settings.files.kinds, files.kinds),
     }
+    if close_after_days is not None:
+        changes["close_after_days"] = (settings.close_after_days, close_after_days)
+        settings.close_after_days = close_after_days
     for field, (old, new) in changes.items():
         if old != new:
             record_change(

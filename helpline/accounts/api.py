@@ -91,7 +91,11 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
         "agent": agent_out(context.agent),
         "account": {
             **account_out(account).model_dump(),
-            "settings": {"auto_away_minutes": settings.auto_away_minutes, "files": settings.files.model_dump()},
+            "settings": {
+                "auto_away_minutes": settings.auto_away_minutes,
+                "close_after_days": settings.close_after_days,
+                "files": settings.files.model_dump(),
+            },
         },
         "csrf_token": context.session.csrf_token,
     }
@@ -144,10 +148,17 @@ class FilesIn(BaseModel):
 class AccountSettingsIn(BaseModel):
     auto_away_minutes: int = Field(ge=0, le=480)
     files: FilesIn
+    close_after_days: int | None = Field(None, ge=0, le=365)
 
 
 def _general(settings: AccountSettings) -> dict:
-    return {"settings": {"auto_away_minutes": settings.auto_away_minutes, "files": settings.files.model_dump()}}
+    return {
+        "settings": {
+            "auto_away_minutes": settings.auto_away_minutes,
+            "close_after_days": settings.close_after_days,
+            "files": settings.files.model_dump(),
+        }
+    }
 
 
 @router.get("/account/settings")
@@ -166,6 +177,7 @@ async def put_account_settings(body: AccountSettingsIn, context: CurrentAdmin, s
         settings = await actions.update_account_settings(
             session, actor=context.agent, account=account,
             auto_away_minutes=body.auto_away_minutes, files=FileSettings(**body.files.model_dump()),
+            close_after_days=body.close_after_days,
         )
     return _general(settings)
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.core.base import Base
+from helpline.core.base import Base, Json
 
 
 class Role(StrEnum):
@@ -52,6 +52,8 @@ class Agent(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The most conversations the agent should carry at once (assignment respects it).
     capacity: Mapped[int] = mapped_column(default=5)
+    # What the agent is routed: {"languages": ["ru"], "categories": [3, 7]}; empty: anything.
+    skills: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     status_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     # Refreshed while a console is connected; an agent unseen for a while is set offline.
@@ -83,6 +85,11 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     name: Mapped[str] = mapped_column(String(100))
+    # How waiting conversations are given out: "least_loaded" | "round_robin" | "manual".
+    assignment: Mapped[str] = mapped_column(String(16), default="least_loaded")
+    # Seconds an assignee may leave a waiting customer before it goes to someone else (0: never).
+    reassign_after: Mapped[int] = mapped_column(default=0)
+    last_assigned_agent_id: Mapped[int | None]  # where round-robin continues
     created_at: Mapped[datetime]
 
 

@@ -48,6 +48,8 @@ class AccountSettings(BaseModel):
     files: FileSettings = FileSettings()
     # An agent's console switches the agent to "away" after this many idle minutes (0: never).
     auto_away_minutes: int = Field(10, ge=0, le=480)
+    # A resolved conversation closes (for good) after this many days without a reply (0: never).
+    close_after_days: int = Field(7, ge=0, le=365)
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> AccountSettings:

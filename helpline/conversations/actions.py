@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from helpline.accounts.models import Account, Agent, AgentStatus, Role, Team, TeamMember
+from helpline.accounts.settings import AccountSettings
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
@@ -36,6 +38,7 @@ from helpline.core.jobs import enqueue
 from helpline.conversations.events import ChangedBy, ConversationCreated, ConversationUpdated, MessageCreated
 from helpline.conversations.files import claim_files, file_out, link_files
 from helpline.conversations.models import (
+    CONTINUABLE,
     Attachment,
     AuthorType,
     Channel,
@@ -53,6 +56,14 @@ from helpline.conversations.schemas import ConversationOut, conversation_out, me
 # agent's customer-visible message, and schedules its delivery (as durable jobs).
 ReplyHook = Callable[[AsyncSession, Any, Message], Awaitable[None]]
 reply_hooks: list[ReplyHook] = []
+# The desk keeps SLA clocks and timers in step: called in the transaction of each status
+# change (conversation, old status, new status) and of each stored message.
+StatusHook = Callable[[AsyncSession, Conversation, str, Status], Awaitable[None]]
+status_hooks: list[StatusHook] = []
+# A message hook gets the conversation (a row or an object) and may return the conversation
+# it changed, whose state then goes into the message's event.
+MessageHook = Callable[[AsyncSession, Any, Message], Awaitable[Conversation | None]]
+message_hooks: list[MessageHook] = []
 
 MAX_BODY_LENGTH = 5000
 PREVIEW_LENGTH = 200
@@ -74,7 +85,7 @@ _OPEN_CONVERSATION_OF = (
     .where(
         _conversations.c.contact_id == bindparam("contact_id"),
         _conversations.c.inbox_id == bindparam("inbox_id"),
-        _conversations.c.status == Status.open.value,
+        _conversations.c.status.in_([s.value for s in CONTINUABLE]),
     )
     .order_by(_conversations.c.id.desc())
     .limit(1)
@@ -398,12 +409,15 @@ async def _append_message(
     )
     if files:
         await link_files(session, files, conversation_id=row.id, message_id=message.id)
+    state: Any = row
+    for hook in message_hooks:
+        state = await hook(session, state, message) or state
     queue_event(
         session,
         row.account_id,
         MessageCreated(
             message=message_out(message),
-            conversation=await conversation_snapshot(session, row, inbox=inbox, contact=contact),
+            conversation=await conversation_snapshot(session, state, inbox=inbox, contact=contact),
         ),
         conversation_id=row.id,
         contact_id=row.contact_id,
@@ -456,6 +470,10 @@ async def receive_visitor_message(
         conversation = await open_conversation(
             session, inbox=inbox, contact=contact, context=context, type=new_type
         )
+    elif conversation.status != Status.open:  # the customer's reply opens it again
+        conversation = await session.get(Conversation, conversation.id, populate_existing=True)
+        assert conversation is not None
+        await set_status(session, actor=author, conversation=conversation, status=Status.open)
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact, files=files,
@@ -487,7 +505,11 @@ async def invite_visitor(
         return conversation, existing, True
     conversation = await session.scalar(
         select(Conversation)
-        .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id, Conversation.status == Status.open)
+        .where(
+            Conversation.contact_id == contact.id,
+            Conversation.inbox_id == inbox.id,
+            Conversation.status.in_(CONTINUABLE),
+        )
         .order_by(Conversation.id.desc())
         .limit(1)
         .with_for_update()
@@ -496,6 +518,8 @@ async def invite_visitor(
         conversation = await open_conversation(
             session, inbox=inbox, contact=contact, context=context, assignee_id=agent.id
         )
+    elif conversation.status != Status.open:
+        await set_status(session, actor=author, conversation=conversation, status=Status.open)
     message, _ = await post_message(
         session, conversation=conversation, author=author, body=text, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact,
@@ -542,7 +566,7 @@ async def request_callback(
     return conversation, False
 
 
-async def _changed(
+async def announce_changes(
     session: AsyncSession, conversation: Conversation, actor: Actor, *changes: tuple[str, Any, Any]
 ) -> None:
     """Audit each (field, old, new) change and announce them in one event."""
@@ -620,7 +644,7 @@ async def assign_conversation(
         await _assignee(session, actor=actor, conversation=conversation, agent_id=assignee_id, force=force)
     old = conversation.assignee_id
     conversation.assignee_id = assignee_id
-    await _changed(session, conversation, agent_actor(actor), ("assignee", old, assignee_id))
+    await announce_changes(session, conversation, agent_actor(actor), ("assignee", old, assignee_id))
 
 
 async def transfer_conversation(
@@ -677,7 +701,7 @@ async def transfer_conversation(
     ]
     if conversation.team_id != old_team:
         changes.append(("team", old_team, conversation.team_id))
-    await _changed(session, conversation, agent_actor(actor), *changes)
+    await announce_changes(session, conversation, agent_actor(actor), *changes)
 
 
 async def _free_member(session: AsyncSession, team_id: int, *, exclude: int | None) -> Agent | None:
@@ -700,22 +724,71 @@ async def _free_member(session: AsyncSession, team_id: int, *, exclude: int | No
     return best[1] if best else None
 
 
+MAX_SNOOZE = timedelta(days=366)
+
+
 async def set_status(
-    session: AsyncSession, *, actor: Actor, conversation: Conversation, status: Status
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    conversation: Conversation,
+    status: Status,
+    snoozed_until: datetime | None = None,
 ) -> None:
-    if conversation.status == status:
+    """Move the conversation through its life: open, pending (waiting for the customer),
+    snoozed until a time, resolved, closed. Closed is final.
+
+    Snoozing wakes the conversation at `snoozed_until` and resolving closes it after the
+    account's `close_after_days`, both by durable jobs keyed by the moment they were set, so
+    a later change makes them no-ops and a restart fires each once.
+    """
+    if conversation.status == Status.closed and status != Status.closed:
+        raise InvalidField("A closed conversation is final; the customer's next message starts a new one.", field="status")
+    now = utcnow()
+    if status == Status.snoozed:
+        if snoozed_until is None or not now < snoozed_until <= now + MAX_SNOOZE:
+            raise InvalidField("Snooze until a time in the next year.", field="snoozed_until")
+    elif snoozed_until is not None:
+        raise InvalidField("Only a snoozed conversation has a wake-up time.", field="snoozed_until")
+    if conversation.status == status and conversation.snoozed_until == snoozed_until:
         return
     old = conversation.status
     conversation.status = status
-    conversation.resolved_at = utcnow() if status == Status.resolved else None
+    changes: list[tuple[str, Any, Any]] = [("status", old, status.value)] if old != status else []
+    if conversation.snoozed_until != snoozed_until:
+        changes.append(("snoozed_until", conversation.snoozed_until, snoozed_until))
+        conversation.snoozed_until = snoozed_until
+    if status == Status.snoozed:
+        assert snoozed_until is not None
+        await enqueue(
+            session, kind="desk.wake", payload={"conversation_id": conversation.id, "at": snoozed_until.isoformat()},
+            account_id=conversation.account_id, due_at=snoozed_until,
+            key=f"desk.wake:{conversation.id}:{snoozed_until.isoformat()}",
+        )
     if status == Status.resolved:
+        conversation.resolved_at = now
         conversation.waiting_since = None  # nobody waits in a resolved conversation
         # Reviewed for quality after the commit, once per state of the conversation.
         await enqueue(
             session, kind="quality.review", payload={"conversation_id": conversation.id},
             account_id=conversation.account_id, key=f"quality.review:{conversation.id}:{conversation.last_seq}",
         )
-    await _changed(session, conversation, actor, ("status", old, status.value))
+        account = await session.get(Account, conversation.account_id)
+        days = AccountSettings.of(account.settings if account else None).close_after_days
+        if days:
+            await enqueue(
+                session, kind="desk.close", payload={"conversation_id": conversation.id, "resolved_at": now.isoformat()},
+                account_id=conversation.account_id, due_at=now + timedelta(days=days),
+                key=f"desk.close:{conversation.id}:{now.isoformat()}",
+            )
+    elif status == Status.closed:
+        conversation.closed_at = now
+        conversation.waiting_since = None
+    else:
+        conversation.resolved_at = None
+    for hook in status_hooks:
+        await hook(session, conversation, old, status)
+    await announce_changes(session, conversation, actor, *changes)
 
 
 async def mark_read(session: AsyncSession, *, actor: Agent, conversation: Conversation, seq: int) -> None:

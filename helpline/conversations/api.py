@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from helpline.accounts import presence
@@ -15,6 +14,7 @@ from helpline.channels.web.site import SiteSettings
 from helpline.core.errors import NotFound
 from helpline.core.events import EventRecord, event_frame
 from helpline.core.http import ServicesDep
+from helpline.desk.filters import filter_from_query, list_page
 from helpline.conversations import actions, queries
 from helpline.conversations.models import Inbox, Status
 from helpline.conversations.schemas import (
@@ -39,20 +39,27 @@ MAX_REPLAY = 1000
 
 @router.get("/conversations")
 async def list_conversations(
+    request: Request,
     context: CurrentAgent,
     services: ServicesDep,
-    view: Literal["unassigned", "mine", "all"] = "all",
-    status: Literal["open", "resolved", "all"] = "open",
     limit: int = 50,
+    cursor: str | None = None,
     before: datetime | None = None,
 ) -> dict:
+    """The inbox: filtered (`desk.filters.InboxFilter`, from the query string), sorted and
+    paged by `cursor`. `before` (a last-activity time) still pages the default order."""
+    spec = filter_from_query(request.query_params)
     async with services.db.read() as session:
-        rows = await queries.list_conversations(
-            session, context.agent, view=view, status=status, limit=limit, before=before
-        )
+        if before is not None:
+            if before.tzinfo is None:
+                before = before.replace(tzinfo=UTC)
+            spec = spec.model_copy(update={"sort": "recent"})
+            rows, next_cursor = await list_page(session, context.agent, spec, limit=limit, cursor=None, before=before)
+        else:
+            rows, next_cursor = await list_page(session, context.agent, spec, limit=limit, cursor=cursor)
         out = await queries.summaries(session, rows)
-    next_before = out[-1].last_activity_at if len(out) == limit else None
-    return {"conversations": out, "next_before": next_before}
+    next_before = out[-1].last_activity_at if next_cursor and spec.sort == "recent" else None
+    return {"conversations": out, "next_cursor": next_cursor, "next_before": next_before}
 
 
 @router.get("/conversations/counts")

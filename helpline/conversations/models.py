@@ -18,7 +18,14 @@ class Channel(StrEnum):
 
 class Status(StrEnum):
     open = "open"
-    resolved = "resolved"
+    pending = "pending"  # waiting for the customer: SLA clocks pause
+    snoozed = "snoozed"  # put aside until `snoozed_until`, then open again
+    resolved = "resolved"  # a customer reply opens it again
+    closed = "closed"  # final: a customer writing again starts a new conversation
+
+
+# Statuses a customer's new message continues (and reopens) rather than starting afresh.
+CONTINUABLE = (Status.open, Status.pending, Status.snoozed, Status.resolved)
 
 
 class AuthorType(StrEnum):
@@ -67,6 +74,7 @@ class Conversation(Base):
         Index("ix_conversations_inbox_list", "account_id", "status", "last_activity_at"),
         Index("ix_conversations_assignee", "account_id", "assignee_id", "status"),
         Index("ix_conversations_contact", "contact_id", "inbox_id", "status"),
+        Index("ix_conversations_sla", "account_id", "status", "sla_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +100,21 @@ class Conversation(Base):
     # Since when the customer has been waiting for an answer (None: not waiting).
     waiting_since: Mapped[datetime | None]
     transfer_count: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
+    tags: Mapped[list[str]] = mapped_column(Json, default=list)  # copy of conversation_tags
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # custom field values
+    language: Mapped[str | None] = mapped_column(String(8))  # of the customer's first message
+    snoozed_until: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    assigned_at: Mapped[datetime | None]
+    # SLA: the policy, each target's clock (helpline.desk.sla), and the next due time of a
+    # running target with the moment it turns "at risk" (so filters and sorting are SQL).
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
+    sla: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    sla_due_at: Mapped[datetime | None]
+    sla_warn_at: Mapped[datetime | None]
+    csat_rating: Mapped[int | None]
     # Where the customer was when the conversation started: page, referrer, device, country.
     context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime]

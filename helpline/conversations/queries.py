@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent, Team
 from helpline.contacts.models import Contact
-from helpline.core.errors import InvalidField, NotFound
+from helpline.core.errors import NotFound
 from helpline.conversations.models import Conversation, Inbox, Message, MessageKind, Status
 from helpline.conversations.schemas import ConversationOut, conversation_out
-
-View = Literal["unassigned", "mine", "all"]
-
 
 async def get_conversation_for(
     session: AsyncSession, agent: Agent, conversation_id: int, *, lock: bool = False
@@ -57,35 +51,6 @@ async def summaries(session: AsyncSession, conversations: list[Conversation]) ->
         )
         for c in conversations
     ]
-
-
-def _view_filter(query: Select, agent: Agent, view: View) -> Select:
-    if view == "unassigned":
-        return query.where(Conversation.assignee_id.is_(None))
-    if view == "mine":
-        return query.where(Conversation.assignee_id == agent.id)
-    return query
-
-
-async def list_conversations(
-    session: AsyncSession,
-    agent: Agent,
-    *,
-    view: View,
-    status: Literal["open", "resolved", "all"],
-    limit: int,
-    before: datetime | None,
-) -> list[Conversation]:
-    if not 1 <= limit <= 200:
-        raise InvalidField("limit must be between 1 and 200.", field="limit")
-    query = select(Conversation).where(Conversation.account_id == agent.account_id)
-    if status != "all":
-        query = query.where(Conversation.status == status)
-    query = _view_filter(query, agent, view)
-    if before is not None:
-        query = query.where(Conversation.last_activity_at < before)
-    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(limit)
-    return list((await session.scalars(query)).all())
 
 
 async def inbox_counts(session: AsyncSession, agent: Agent) -> dict[str, object]:

@@ -63,6 +63,16 @@ class LastMessage(BaseModel):
     created_at: str | None
 
 
+class SlaOut(BaseModel):
+    """The conversation's SLA: the next due time of a running target and when it turns "at
+    risk" (clients colour it against their clock), and each target's clock."""
+
+    policy_id: int | None
+    due_at: str | None
+    warn_at: str | None
+    targets: dict[str, Any]
+
+
 class ConversationOut(BaseModel):
     id: int
     number: int
@@ -82,6 +92,15 @@ class ConversationOut(BaseModel):
     first_response_at: str | None
     resolved_at: str | None
     waiting_since: str | None
+    priority: str
+    category_id: int | None
+    tags: list[str]
+    fields: dict[str, Any]
+    language: str | None
+    snoozed_until: str | None
+    closed_at: str | None
+    sla: SlaOut | None
+    csat_rating: int | None
 
 
 class WidgetConversationOut(BaseModel):
@@ -139,6 +158,22 @@ def conversation_out(
         first_response_at=isoformat(conversation.first_response_at),
         resolved_at=isoformat(conversation.resolved_at),
         waiting_since=isoformat(conversation.waiting_since),
+        priority=conversation.priority,
+        category_id=conversation.category_id,
+        tags=conversation.tags or [],
+        fields=conversation.fields or {},
+        language=conversation.language,
+        snoozed_until=isoformat(conversation.snoozed_until),
+        closed_at=isoformat(conversation.closed_at),
+        sla=SlaOut(
+            policy_id=conversation.sla_policy_id,
+            due_at=isoformat(conversation.sla_due_at),
+            warn_at=isoformat(conversation.sla_warn_at),
+            targets=conversation.sla,
+        )
+        if conversation.sla
+        else None,
+        csat_rating=conversation.csat_rating,
     )
 
 

@@ -11,6 +11,7 @@ import helpline.canned.models
 import helpline.chat.models
 import helpline.contacts.models
 import helpline.conversations.models
+import helpline.desk.models
 import helpline.quality.models
 import helpline.core.audit
 import helpline.core.events

@@ -173,8 +173,14 @@ async def test_returning_visitor_sees_history_and_agent_sees_earlier_conversatio
     widget = await again.socket()
     history = [f["message"]["body"] for f in await widget.drain() if f["type"] == "message"]
     assert history == ["yesterday's question"]
+    reply = await send_and_ack(widget, "one more thing")
+    assert reply["conversation_id"] == first["conversation_id"]  # the customer's reply reopens it
+    reopened = await agent.conversation(first["conversation_id"])
+    assert reopened["conversation"]["status"] == "open"
+    closed = await agent.post(f"/api/v1/conversations/{first['conversation_id']}/status", {"status": "closed"})
+    assert closed.json()["conversation"]["status"] == "closed"
     second = await send_and_ack(widget, "today's question")
-    assert second["conversation_id"] != first["conversation_id"]  # a resolved chat stays closed
+    assert second["conversation_id"] != first["conversation_id"]  # a closed one stays closed
 
     detail = await agent.conversation(second["conversation_id"])
     contact = (await agent.get(f"/api/v1/contacts/{detail['conversation']['contact']['id']}")).json()

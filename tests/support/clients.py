@@ -108,6 +108,9 @@ class Agent:
     async def put(self, path: str, body: Frame | None = None) -> httpx.Response:
         return await self.http.put(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
 
+    async def delete(self, path: str) -> httpx.Response:
+        return await self.http.delete(path, headers={"X-CSRF-Token": self.csrf, "Content-Type": "application/json"})
+
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
 

@@ -42,7 +42,7 @@ from helpline.core.realtime import (
 from helpline.core.runtime import Services
 from helpline.conversations import actions
 from helpline.conversations.files import clean_file_ids
-from helpline.conversations.models import Conversation, ConversationType, Inbox, Status
+from helpline.conversations.models import CONTINUABLE, Conversation, ConversationType, Inbox
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
 from helpline.visitors.actions import clean_page, count_invitation, visitor_context, visitor_seen
@@ -142,7 +142,7 @@ class WidgetConnection:
                     backlog.append(await messages_of(session, conversation.id, after_seq=after, include_notes=False))
             self.mode = await site_mode(session, self.inbox)
         for conversation in conversations:
-            if conversation.status == Status.open:
+            if conversation.status in CONTINUABLE:
                 self.open_conversation_id = conversation.id
         self.conn.send(
             {
@@ -173,7 +173,7 @@ class WidgetConnection:
                 .where(
                     Conversation.contact_id == self.contact_id,
                     Conversation.inbox_id == self.inbox.id,
-                    Conversation.status == Status.open,
+                    Conversation.status.in_(CONTINUABLE),
                 )
                 .order_by(Conversation.id.desc())
                 .limit(1)
@@ -246,7 +246,7 @@ class WidgetConnection:
                 new_type=ConversationType.offline if self.mode == "offline" else ConversationType.chat,
                 file_ids=file_ids,
             )
-        if conversation.status == Status.open:
+        if conversation.status in CONTINUABLE:
             self.open_conversation_id = conversation.id
         self.conn.send(
             {
