@@ -40,6 +40,7 @@ from helpline.core.http import install_error_handlers
 from helpline.core.hub import Hub
 from helpline.core.jobs import JobRunner
 from helpline.core.runtime import Services
+from helpline.desk.admin_api import router as desk_admin_router
 from helpline.desk.api import router as desk_router
 from helpline.quality.api import router as quality_router
 from helpline.settings import Settings
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         email_router,
         conversations_router,
         desk_router,
+        desk_admin_router,
         monitor_router,
         quality_router,
         contacts_router,

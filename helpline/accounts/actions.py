@@ -121,7 +121,8 @@ async def end_session(session: AsyncSession, *, token: str) -> None:
 
 
 async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, changes: dict[str, object]) -> None:
-    """An admin renames an agent, changes the role or the capacity (each change audited)."""
+    """An admin renames an agent, changes the role, the capacity or the skills (each change
+    audited)."""
     if actor.role != Role.admin:
         raise Forbidden()
     if agent.id == actor.id and changes.get("role") not in (None, Role.admin):
@@ -131,7 +132,7 @@ async def update_agent(session: AsyncSession, *, actor: Agent, agent: Agent, cha
         if not changes["name"]:
             raise InvalidField("A name is required.", field="name")
     changed = False
-    for field in ("name", "role", "capacity"):
+    for field in ("name", "role", "capacity", "skills"):
         new = changes.get(field)
         if new is None or getattr(agent, field) == new:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -101,14 +103,21 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
     }
 
 
+Assignment = Literal["least_loaded", "round_robin", "manual"]
+
+
 class TeamIn(BaseModel):
     name: str = Field(max_length=100)
     member_ids: list[int] = Field(default_factory=list, max_length=500)
+    assignment: Assignment = "least_loaded"
+    reassign_after: int = Field(0, ge=0, le=86_400)
 
 
 class TeamPatchIn(BaseModel):
     name: str | None = Field(None, max_length=100)
     member_ids: list[int] | None = Field(None, max_length=500)
+    assignment: Assignment | None = None
+    reassign_after: int | None = Field(None, ge=0, le=86_400)
 
 
 @router.get("/teams")
@@ -120,7 +129,10 @@ async def list_teams(context: CurrentAgent, services: ServicesDep) -> dict:
 @router.post("/teams", status_code=201)
 async def create_team(body: TeamIn, context: CurrentAdmin, services: ServicesDep) -> dict:
     async with services.db.transaction() as session:
-        team = await teams.save_team(session, actor=context.agent, team=None, name=body.name, member_ids=body.member_ids)
+        team = await teams.save_team(
+            session, actor=context.agent, team=None, name=body.name, member_ids=body.member_ids,
+            assignment=body.assignment, reassign_after=body.reassign_after,
+        )
     return {"team": team}
 
 
@@ -128,7 +140,10 @@ async def create_team(body: TeamIn, context: CurrentAdmin, services: ServicesDep
 async def update_team(team_id: int, body: TeamPatchIn, context: CurrentAdmin, services: ServicesDep) -> dict:
     async with services.db.transaction() as session:
         team = await teams.get_team_for(session, context.agent.account_id, team_id, lock=True)
-        out = await teams.save_team(session, actor=context.agent, team=team, name=body.name, member_ids=body.member_ids)
+        out = await teams.save_team(
+            session, actor=context.agent, team=team, name=body.name, member_ids=body.member_ids,
+            assignment=body.assignment, reassign_after=body.reassign_after,
+        )
     return {"team": out}
 
 

@@ -23,6 +23,7 @@ from helpline.accounts.models import Agent, AgentStatus
 from helpline.accounts.schemas import agent_out
 from helpline.core.clock import utcnow
 from helpline.core.events import queue_event
+from helpline.core.jobs import enqueue
 
 if TYPE_CHECKING:
     from helpline.core.db import Database
@@ -39,6 +40,9 @@ async def set_status(session: AsyncSession, *, agent: Agent, status: AgentStatus
         return
     agent.status = status
     agent.status_changed_at = now
+    if status == AgentStatus.online:
+        # Room for conversations waiting in the agent's teams (the desk gives them out).
+        await enqueue(session, kind="desk.dispatch", payload={"account_id": agent.account_id}, account_id=agent.account_id)
     await session.flush()
     queue_event(session, agent.account_id, AgentUpdated(agent=agent_out(agent)), audience="agents")
 

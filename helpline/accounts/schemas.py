@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from helpline.accounts.models import Account, Agent
 from helpline.core.clock import isoformat
+
+
+class Skills(BaseModel):
+    """What an agent is routed: conversations in these languages / categories (empty: any)."""
+
+    model_config = {"extra": "forbid"}
+
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(default_factory=list, max_length=20)
+    categories: list[int] = Field(default_factory=list, max_length=200)
 
 
 class AgentOut(BaseModel):
@@ -19,6 +28,7 @@ class AgentOut(BaseModel):
     status_changed_at: str | None
     capacity: int
     is_active: bool
+    skills: Skills
 
 
 class AccountOut(BaseModel):
@@ -36,6 +46,7 @@ def agent_out(agent: Agent) -> AgentOut:
         status_changed_at=isoformat(agent.status_changed_at),
         capacity=agent.capacity,
         is_active=agent.is_active,
+        skills=Skills.model_validate(agent.skills or {}),
     )
 
 
@@ -59,6 +70,7 @@ class AgentPatchIn(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     role: Literal["agent", "supervisor", "admin"] | None = None
     capacity: int | None = Field(None, ge=1, le=100)
+    skills: Skills | None = None
 
 
 class StatusIn(BaseModel):

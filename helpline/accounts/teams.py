@@ -17,7 +17,13 @@ from helpline.core.events import queue_event
 
 
 def team_out(team: Team, member_ids: list[int]) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "member_ids": sorted(member_ids)}
+    return {
+        "id": team.id,
+        "name": team.name,
+        "member_ids": sorted(member_ids),
+        "assignment": team.assignment,
+        "reassign_after": team.reassign_after,
+    }
 
 
 async def members_of(session: AsyncSession, team_id: int) -> list[int]:
@@ -75,15 +81,27 @@ def _audit(session: AsyncSession, actor: Agent, team: Team, field: str, old: Any
 
 
 async def save_team(
-    session: AsyncSession, *, actor: Agent, team: Team | None, name: str | None, member_ids: list[int] | None
+    session: AsyncSession,
+    *,
+    actor: Agent,
+    team: Team | None,
+    name: str | None,
+    member_ids: list[int] | None,
+    assignment: str | None = None,
+    reassign_after: int | None = None,
 ) -> dict[str, Any]:
-    """Create (team None) or change a team; admins only."""
+    """Create (team None) or change a team; admins only. `assignment` is how the team gives
+    out waiting conversations (least_loaded, round_robin, manual); `reassign_after` the
+    seconds an assignee may leave a customer unanswered (0: never)."""
     if actor.role != Role.admin:
         raise Forbidden()
     if team is None:
         name = _clean_name(name or "")
         await _unique(session, actor.account_id, name, None)
-        team = Team(account_id=actor.account_id, name=name, created_at=utcnow())
+        team = Team(
+            account_id=actor.account_id, name=name, assignment=assignment or "least_loaded",
+            reassign_after=reassign_after or 0, created_at=utcnow(),
+        )
         session.add(team)
         await session.flush()
         _audit(session, actor, team, "created", None, name)
@@ -96,6 +114,10 @@ async def save_team(
                 await _unique(session, actor.account_id, name, team.id)
                 _audit(session, actor, team, "name", team.name, name)
                 team.name = name
+        for field, new in (("assignment", assignment), ("reassign_after", reassign_after)):
+            if new is not None and getattr(team, field) != new:
+                _audit(session, actor, team, field, getattr(team, field), new)
+                setattr(team, field, new)
     members = old_members
     if member_ids is not None:
         members = await _check_members(session, actor.account_id, member_ids)

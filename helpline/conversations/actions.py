@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from helpline.accounts.models import Account, Agent, AgentStatus, Role, Team, TeamMember
+from helpline.accounts.models import Account, Agent, Role, Team
 from helpline.accounts.settings import AccountSettings
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
@@ -51,6 +51,7 @@ from helpline.conversations.models import (
     Status,
 )
 from helpline.conversations.schemas import ConversationOut, conversation_out, message_out
+from helpline.desk.dispatch import free_agent
 
 # Channels deliver agents' answers: each hook is called in the transaction that stored an
 # agent's customer-visible message, and schedules its delivery (as durable jobs).
@@ -64,6 +65,9 @@ status_hooks: list[StatusHook] = []
 # it changed, whose state then goes into the message's event.
 MessageHook = Callable[[AsyncSession, Any, Message], Awaitable[Conversation | None]]
 message_hooks: list[MessageHook] = []
+# Called when a customer's first message opened a conversation (routing, SLA, assignment).
+CreatedHook = Callable[[AsyncSession, Conversation, Message], Awaitable[None]]
+created_hooks: list[CreatedHook] = []
 
 MAX_BODY_LENGTH = 5000
 PREVIEW_LENGTH = 200
@@ -466,19 +470,36 @@ async def receive_visitor_message(
         session, account_id=inbox.account_id, uploader_type=AuthorType.contact, uploader_id=contact.id,
         file_ids=file_ids or [],
     )
+    if conversation is not None and conversation.status != Status.open:  # the customer's reply opens it again
+        conversation = await session.get(Conversation, conversation.id, populate_existing=True)
+        assert conversation is not None
+        await set_status(session, actor=author, conversation=conversation, status=Status.open)
+    created = conversation is None
     if conversation is None:
         conversation = await open_conversation(
             session, inbox=inbox, contact=contact, context=context, type=new_type
         )
-    elif conversation.status != Status.open:  # the customer's reply opens it again
-        conversation = await session.get(Conversation, conversation.id, populate_existing=True)
-        assert conversation is not None
-        await set_status(session, actor=author, conversation=conversation, status=Status.open)
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact, files=files,
     )
+    if created:
+        await conversation_created(session, conversation, message)
     return message, conversation, False
+
+
+async def conversation_created(session: AsyncSession, conversation: Conversation, first: Message) -> None:
+    """Run the created hooks for a conversation its first customer message opened."""
+    for hook in created_hooks:
+        await hook(session, conversation, first)
+
+
+async def post_bot_message(session: AsyncSession, *, conversation: Conversation, body: str, name: str | None = None) -> Message:
+    """An automatic reply the customer sees (routing's auto-replies)."""
+    return await _append_message(
+        session, conversation=conversation, author=Actor(AuthorType.bot, None, name), text=clean_body(body),
+        kind=MessageKind.text, client_id=None, inbox=None, contact=None,
+    )
 
 
 async def invite_visitor(
@@ -559,10 +580,11 @@ async def request_callback(
         context={**context, "callback": {"phone": phone, "time": when}},
     )
     body = f"☎ {phone}" + (f" · {when}" if when else "")
-    await _append_message(
+    message = await _append_message(
         session, conversation=conversation, author=author, text=body, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact,
     )
+    await conversation_created(session, conversation, message)
     return conversation, False
 
 
@@ -594,6 +616,12 @@ async def announce_changes(
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
     )
+
+
+async def capacity_freed(session: AsyncSession, account_id: int) -> None:
+    """An agent has room for another conversation: the desk gives out waiting ones after
+    the commit (the `desk.dispatch` job)."""
+    await enqueue(session, kind="desk.dispatch", payload={"account_id": account_id}, account_id=account_id)
 
 
 def agent_actor(agent: Agent) -> Actor:
@@ -644,6 +672,9 @@ async def assign_conversation(
         await _assignee(session, actor=actor, conversation=conversation, agent_id=assignee_id, force=force)
     old = conversation.assignee_id
     conversation.assignee_id = assignee_id
+    conversation.assigned_at = utcnow() if assignee_id is not None else None
+    if old is not None:
+        await capacity_freed(session, conversation.account_id)
     await announce_changes(session, conversation, agent_actor(actor), ("assignee", old, assignee_id))
 
 
@@ -675,7 +706,7 @@ async def transfer_conversation(
         team = await session.get(Team, team_id)
         if team is None or team.account_id != conversation.account_id:
             raise NotFound("No such team.")
-        assignee = await _free_member(session, team.id, exclude=conversation.assignee_id)
+        assignee = await free_agent(session, team, conversation, exclude={conversation.assignee_id or 0})
         target = team.name
     else:
         if agent_id == conversation.assignee_id:
@@ -692,6 +723,9 @@ async def transfer_conversation(
         await session.refresh(conversation)
     old_assignee, old_team = conversation.assignee_id, conversation.team_id
     conversation.assignee_id = assignee.id if assignee else None
+    conversation.assigned_at = utcnow() if assignee else None
+    if old_assignee is not None:
+        await capacity_freed(session, conversation.account_id)
     if team is not None:
         conversation.team_id = team.id
     conversation.transfer_count += 1
@@ -702,26 +736,6 @@ async def transfer_conversation(
     if conversation.team_id != old_team:
         changes.append(("team", old_team, conversation.team_id))
     await announce_changes(session, conversation, agent_actor(actor), *changes)
-
-
-async def _free_member(session: AsyncSession, team_id: int, *, exclude: int | None) -> Agent | None:
-    """The team's online member with the fewest open conversations, under capacity."""
-    members = (
-        await session.scalars(
-            select(Agent)
-            .join(TeamMember, TeamMember.agent_id == Agent.id)
-            .where(TeamMember.team_id == team_id, Agent.is_active.is_(True), Agent.status == AgentStatus.online)
-            .order_by(Agent.id)
-        )
-    ).all()
-    best: tuple[int, Agent] | None = None
-    for member in members:
-        if member.id == exclude:
-            continue
-        load = await open_load(session, member.id)
-        if load < member.capacity and (best is None or load < best[0]):
-            best = (load, member)
-    return best[1] if best else None
 
 
 MAX_SNOOZE = timedelta(days=366)
@@ -786,6 +800,8 @@ async def set_status(
         conversation.waiting_since = None
     else:
         conversation.resolved_at = None
+    if old == Status.open and conversation.assignee_id is not None:
+        await capacity_freed(session, conversation.account_id)
     for hook in status_hooks:
         await hook(session, conversation, old, status)
     await announce_changes(session, conversation, actor, *changes)

@@ -21,6 +21,7 @@ from helpline.core.jobs import Job, job_handler
 from helpline.core.runtime import Services
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Conversation, Status
+from helpline.desk import sla
 from helpline.desk.models import ConversationTag, Priority
 from helpline.desk.taxonomy import category_of, clean_field_values, custom_fields_of
 
@@ -44,7 +45,7 @@ def clean_tags(tags: object) -> list[str]:
     return cleaned
 
 
-async def _store_tags(session: AsyncSession, conversation: Conversation, tags: list[str]) -> None:
+async def store_tags(session: AsyncSession, conversation: Conversation, tags: list[str]) -> None:
     old = set(conversation.tags or [])
     if removed := old - set(tags):
         await session.execute(
@@ -64,9 +65,10 @@ async def update_properties(
     session: AsyncSession, *, actor: Actor, conversation: Conversation, changes: dict[str, Any]
 ) -> None:
     """Change any of priority, category_id, tags (the whole list), add_tags, remove_tags and
-    fields (a partial map of custom field values; null clears one). Everything is checked
+    fields (a partial map of custom field values; null clears one) and sla_policy_id (the
+    SLA clocks restart under it, as they do when the priority changes). Everything is checked
     before anything changes; one audit entry per field, one event."""
-    unknown = set(changes) - {"priority", "category_id", "tags", "add_tags", "remove_tags", "fields"}
+    unknown = set(changes) - {"priority", "category_id", "tags", "add_tags", "remove_tags", "fields", "sla_policy_id"}
     if unknown:
         raise InvalidField(f"Unknown property {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
     new: dict[str, Any] = {}
@@ -103,7 +105,18 @@ async def update_properties(
         new["fields"] = clean_field_values(
             definitions, conversation.fields or {}, changes["fields"], enforce_required=False
         )
+    policy_changes = "sla_policy_id" in changes and changes["sla_policy_id"] != conversation.sla_policy_id
+    policy = None
+    if policy_changes and changes["sla_policy_id"] is not None:
+        policy_id = changes["sla_policy_id"]
+        if isinstance(policy_id, bool) or not isinstance(policy_id, int):
+            raise InvalidField("No such SLA policy.", field="sla_policy_id")
+        try:
+            policy = await sla.policy_of(session, conversation.account_id, policy_id)
+        except NotFound:
+            raise InvalidField("No such SLA policy.", field="sla_policy_id") from None
     audit: list[tuple[str, Any, Any]] = []
+    old_priority = conversation.priority
     for field, value in new.items():
         old = getattr(conversation, field)
         if old != value:
@@ -114,9 +127,14 @@ async def update_properties(
             else:
                 audit.append((field, old, value))
             setattr(conversation, field, value)
+    if policy_changes:
+        audit.append(("sla_policy", conversation.sla_policy_id, policy.id if policy else None))
+        await sla.apply_policy(session, conversation, policy)
+    elif conversation.priority != old_priority and conversation.sla_policy_id is not None:
+        await sla.restart(session, conversation)  # the new priority's targets
     if tags != list(conversation.tags or []):
         audit.append(("tags", ", ".join(conversation.tags or []), ", ".join(tags)))
-        await _store_tags(session, conversation, tags)
+        await store_tags(session, conversation, tags)
     if audit:
         await conversation_actions.announce_changes(session, conversation, actor, *audit)
 

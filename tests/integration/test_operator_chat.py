@@ -34,7 +34,7 @@ async def test_teams_are_managed_by_admins(server: Server, tenant: Tenant, admin
     finally:
         await stranger.close()
     [team] = (await agent.get("/api/v1/teams")).json()["teams"]
-    assert team == {"id": team_id, "name": "Sales", "member_ids": sorted(members)}
+    assert team == {"id": team_id, "name": "Sales", "member_ids": sorted(members), "assignment": "least_loaded", "reassign_after": 0}
 
 
 async def test_direct_and_team_rooms_live_private_and_unread(server: Server, tenant: Tenant, admin: Agent) -> None:

@@ -30,7 +30,9 @@ class Socket:
 
     @classmethod
     async def open(cls, url: str, headers: dict[str, str] | None = None) -> Socket:
-        return cls(await websockets.connect(url, additional_headers=headers or {}, max_size=2**20))
+        # A test that never reads its socket leaves frames queued; the client then cannot see
+        # the server's close frame, so closing would wait out the default 10 s.
+        return cls(await websockets.connect(url, additional_headers=headers or {}, max_size=2**20, close_timeout=1))
 
     async def send(self, frame: Frame | str) -> None:
         await self.connection.send(frame if isinstance(frame, str) else json.dumps(frame))

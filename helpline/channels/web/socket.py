@@ -45,6 +45,7 @@ from helpline.conversations.files import clean_file_ids
 from helpline.conversations.models import CONTINUABLE, Conversation, ConversationType, Inbox
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
+from helpline.desk.dispatch import place_in_queue
 from helpline.visitors.actions import clean_page, count_invitation, visitor_context, visitor_seen
 from helpline.visitors.models import Visitor
 
@@ -101,6 +102,9 @@ class WidgetConnection:
     def on_ephemeral(self, message: dict[str, Any]) -> None:
         if message.get("kind") == "bans.changed":
             asyncio.get_running_loop().create_task(self._leave_if_banned())
+            return
+        if message.get("kind") == "queue":
+            self.conn.send(queue_frame(message["conversation_id"], message.get("position"), message.get("wait_seconds")))
             return
         if message.get("kind") != "typing" or message.get("author", {}).get("type") != "agent":
             return
@@ -160,6 +164,8 @@ class WidgetConnection:
                 self.sent_seq[message.conversation_id] = max(self.sent_seq.get(message.conversation_id, 0), message.seq)
         for conversation in conversations:
             self.sent_seq.setdefault(conversation.id, cursors.get(conversation.id, 0))
+            if conversation.team_id is not None and conversation.assignee_id is None and conversation.status in CONTINUABLE:
+                await self.tell_queue(conversation.id)
         self._replaying = False
         held, self._held = self._held, []
         for conversation_id, seq, text in held:
@@ -248,6 +254,7 @@ class WidgetConnection:
             )
         if conversation.status in CONTINUABLE:
             self.open_conversation_id = conversation.id
+        waiting = conversation.team_id is not None and conversation.assignee_id is None and not duplicate
         self.conn.send(
             {
                 "type": "ack",
@@ -257,6 +264,16 @@ class WidgetConnection:
                 "duplicate": duplicate,
             }
         )
+        if waiting:
+            await self.tell_queue(conversation.id)
+
+    async def tell_queue(self, conversation_id: int) -> None:
+        """The customer's place in the team's queue and the estimated wait, if waiting."""
+        async with self.services.db.read() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            place = await place_in_queue(session, conversation) if conversation else None
+        if place is not None:
+            self.conn.send(queue_frame(conversation_id, *place))
 
     async def typing(self, frame: dict[str, Any]) -> None:
         active = frame.get("active")
@@ -446,3 +463,8 @@ async def widget_socket(ws: WebSocket) -> None:
                 except Exception:  # shutting down: the next start marks everyone offline
                     pass
         await conn.stop()
+
+
+def queue_frame(conversation_id: int, position: int | None, wait_seconds: int | None) -> dict[str, Any]:
+    """Where the customer is in the team's queue (position None: not waiting any more)."""
+    return {"type": "queue", "conversation_id": conversation_id, "position": position, "wait_seconds": wait_seconds}
