@@ -111,6 +111,7 @@ class WidgetConversationOut(BaseModel):
     status: str
     type: str
     last_seq: int
+    csat_rating: int | None = None
 
 
 def message_out(message: Message) -> MessageOut:
@@ -184,6 +185,7 @@ def widget_conversation_out(conversation: Conversation) -> WidgetConversationOut
         status=conversation.status,
         type=conversation.type,
         last_seq=conversation.last_seq,
+        csat_rating=conversation.csat_rating,
     )
 
 

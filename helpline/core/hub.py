@@ -61,6 +61,7 @@ def widget_frame(event_type: str, payload: str) -> tuple[int | None, dict[str, A
     c = data["conversation"]
     conversation = {
         "id": c["id"], "number": c["number"], "status": c["status"], "type": c["type"], "last_seq": c["last_seq"],
+        "csat_rating": c.get("csat_rating"),
     }
     return None, {"type": "conversation", "conversation": conversation}
 

@@ -89,6 +89,8 @@ class SiteSettings(BaseModel):
     invitation_text: str = Field("", max_length=300)
     # Load the chat in the background on every page, so the visitor is in the live list.
     track_visitors: bool = Field(True, strict=True)
+    # Ask the visitor to rate a resolved conversation.
+    csat: bool = Field(True, strict=True)
     invitations: list[Invitation] = Field(default_factory=list, max_length=20)
 
     @field_validator("invitations")

@@ -45,6 +45,7 @@ from helpline.conversations.files import clean_file_ids
 from helpline.conversations.models import CONTINUABLE, Conversation, ConversationType, Inbox
 from helpline.conversations.queries import messages_of
 from helpline.conversations.schemas import message_out, widget_conversation_out
+from helpline.desk.csat import clean_rating, rate
 from helpline.desk.dispatch import place_in_queue
 from helpline.visitors.actions import clean_page, count_invitation, visitor_context, visitor_seen
 from helpline.visitors.models import Visitor
@@ -220,6 +221,8 @@ class WidgetConnection:
             await self.request_callback(frame)
         elif kind == "transcript.request":
             await self.request_transcript(frame)
+        elif kind == "csat.submit":
+            await self.rate(frame)
         elif kind == "hello":
             raise InvalidField("hello was already received.", field="type")
         else:
@@ -266,6 +269,24 @@ class WidgetConnection:
         )
         if waiting:
             await self.tell_queue(conversation.id)
+
+    async def rate(self, frame: dict[str, Any]) -> None:
+        client_id = client_id_of(frame)
+        if not self.settings.csat:
+            raise Forbidden("This site does not ask for ratings.")
+        conversation_id = frame.get("conversation_id")
+        if isinstance(conversation_id, bool) or not isinstance(conversation_id, int):
+            raise InvalidField("conversation_id is required.", field="conversation_id")
+        clean_rating(frame.get("rating"), frame.get("comment"))  # refuse bad input before the lock
+        async with self.services.db.transaction() as session:
+            conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation is None or conversation.inbox_id != self.inbox.id:
+                raise InvalidField("No such conversation.", field="conversation_id")
+            row = await rate(
+                session, conversation=conversation, contact_id=self.contact_id,
+                rating=frame.get("rating"), comment=frame.get("comment"),
+            )
+        self.conn.send({"type": "ack", "client_id": client_id, "conversation_id": conversation_id, "rating": row.rating})
 
     async def tell_queue(self, conversation_id: int) -> None:
         """The customer's place in the team's queue and the estimated wait, if waiting."""
