@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from helpline import __version__
 from helpline.accounts.api import router as accounts_router
 from helpline.channels.email.api import router as email_router
+from helpline.channels.form.api import router as form_router
 from helpline.accounts.presence import Presence
 from helpline.canned.api import router as canned_router
 from helpline.chat.api import router as chat_router
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Paths a page on any website may call: the widget's script, its chat bundle and its API.
-PUBLIC_PREFIXES = ("/api/widget/", "/static/widget/", "/widget.js")
+PUBLIC_PREFIXES = ("/api/widget/", "/api/forms/", "/static/widget/", "/widget.js")
 
 
 class SecurityHeaders:
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         desk_router,
         desk_admin_router,
         csat_router,
+        form_router,
         monitor_router,
         quality_router,
         contacts_router,

@@ -202,11 +202,14 @@ async def update_inbox(
         name = " ".join(name.split())
         if not name:
             raise InvalidField("Name is required.", field="name")
-    if settings is not None and inbox.channel == Channel.web:
-        from helpline.channels.web.site import SiteSettings  # the channel knows its settings
+    if settings is not None and inbox.channel in (Channel.web, Channel.form):
+        # The channel knows its settings.
+        from helpline.channels.form.settings import FormSettings
+        from helpline.channels.web.site import SiteSettings
 
+        model = SiteSettings if inbox.channel == Channel.web else FormSettings
         try:
-            settings = SiteSettings.model_validate(settings).model_dump(mode="json")
+            settings = model.model_validate(settings).model_dump(mode="json")
         except ValidationError as error:
             raise invalid_field_of(error, "settings") from None
     for field, new in (("name", name), ("settings", settings)):

@@ -14,6 +14,7 @@ from helpline.core.base import Base, BigId, Json
 
 class Channel(StrEnum):
     web = "web"
+    form = "form"
 
 
 class Status(StrEnum):
@@ -39,6 +40,7 @@ class ConversationType(StrEnum):
     chat = "chat"  # started while agents were available
     offline = "offline"  # left through the offline form; answered later, by e-mail too
     callback = "callback"  # "call me back": a phone number and a preferred time
+    form = "form"  # a web form submission (kept as sent in form_submissions)
 
 
 class MessageKind(StrEnum):

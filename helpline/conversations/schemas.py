@@ -227,6 +227,10 @@ def inbox_out(inbox: Inbox) -> dict[str, Any]:
         from helpline.channels.web.site import SiteSettings  # the channel knows its settings
 
         settings = SiteSettings.of(settings).model_dump(mode="json")
+    elif inbox.channel == "form":
+        from helpline.channels.form.settings import FormSettings
+
+        settings = FormSettings.of(settings).model_dump(mode="json")
     return {
         "id": inbox.id,
         "name": inbox.name,

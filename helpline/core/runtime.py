@@ -36,6 +36,8 @@ class Services:
     visitor_messages: BucketMap = field(default_factory=lambda: BucketMap(10, 1.0))
     # Uploads per visitor: a burst of 10 files, then one every 5 seconds.
     visitor_uploads: BucketMap = field(default_factory=lambda: BucketMap(10, 0.2))
+    # Web form submissions per form and address: a burst of 10, then one every 6 seconds.
+    form_submissions: BucketMap = field(default_factory=lambda: BucketMap(10, 1 / 6))
     # Transcripts by e-mail per contact: five, then one more every ~5 hours (5 a day).
     transcript_requests: BucketMap = field(default_factory=lambda: BucketMap(5, 5 / 86400))
     # This node's job runner, set while the app runs (the lifespan starts and stops it).
