@@ -106,7 +106,7 @@ async def test_widget_resume_sends_exactly_what_was_missed(agent: Agent, visitor
     history = [f["message"]["body"] for f in await fresh.drain() if f["type"] == "message"]
     assert history == ["first", "a1", "a2", "a3"]
     welcome = fresh.frames[0]
-    assert welcome["conversations"] == [{"id": conversation_id, "number": welcome["conversations"][0]["number"], "status": "open", "type": "chat", "last_seq": 5}]
+    assert welcome["conversations"] == [{"id": conversation_id, "number": welcome["conversations"][0]["number"], "status": "open", "type": "chat", "last_seq": 5, "csat_rating": None}]
 
 
 async def test_internal_notes_never_reach_the_widget(agent: Agent, visitor: Visitor) -> None:

@@ -141,7 +141,7 @@ async def test_resolve_and_reopen_reach_console_and_widget(agent: Agent, visitor
     assert event["data"]["changed"] == ["status"] and event["data"]["conversation"]["status"] == "resolved"
     frame = await widget.wait_for(lambda f: f["type"] == "conversation" and f["conversation"]["status"] == "resolved")
     assert frame["conversation"]["id"] == conversation_id
-    assert set(frame["conversation"]) == {"id", "number", "status", "type", "last_seq"}
+    assert set(frame["conversation"]) == {"id", "number", "status", "type", "last_seq", "csat_rating"}
     reopened = await agent.post(f"/api/v1/conversations/{conversation_id}/reopen")
     assert reopened.json()["conversation"]["status"] == "open"
     assert reopened.json()["conversation"]["resolved_at"] is None
