@@ -44,6 +44,7 @@ from helpline.core.runtime import Services
 from helpline.desk.admin_api import router as desk_admin_router
 from helpline.desk.api import router as desk_router
 from helpline.desk.csat import router as csat_router
+from helpline.desk.macros import router as macros_router
 from helpline.quality.api import router as quality_router
 from helpline.settings import Settings
 from helpline.visitors.actions import mark_everyone_offline
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         desk_router,
         desk_admin_router,
         csat_router,
+        macros_router,
         form_router,
         monitor_router,
         quality_router,

@@ -44,6 +44,19 @@ def clean_canned_body(value: str) -> str:
     return value
 
 
+def placeholder_values(agent: Agent, conversation: Any, contact: Any, inbox: Any) -> dict[str, Any]:
+    """What the placeholders of a reply to `conversation` by `agent` stand for."""
+    return {
+        "contact.name": contact.name if contact else None,
+        "contact.email": contact.email if contact else None,
+        "contact.phone": contact.phone if contact else None,
+        "agent.name": agent.name,
+        "agent.first_name": agent.name.split()[0] if agent.name.split() else None,
+        "site.name": inbox.name if inbox else None,
+        "conversation.number": conversation.number,
+    }
+
+
 def render(body: str, values: dict[str, Any]) -> str:
     """Fill placeholders; an empty value takes the fallback after `|` (or stays empty)."""
 

@@ -67,13 +67,4 @@ async def render_canned(conversation_id: int, canned_id: int, context: CurrentAg
         canned = await actions.get_canned_for(session, agent, canned_id)
         contact = await session.get(Contact, conversation.contact_id)
         inbox = await session.get(Inbox, conversation.inbox_id)
-    values = {
-        "contact.name": contact.name if contact else None,
-        "contact.email": contact.email if contact else None,
-        "contact.phone": contact.phone if contact else None,
-        "agent.name": agent.name,
-        "agent.first_name": agent.name.split()[0] if agent.name.split() else None,
-        "site.name": inbox.name if inbox else None,
-        "conversation.number": conversation.number,
-    }
-    return {"body": actions.render(canned.body, values)}
+    return {"body": actions.render(canned.body, actions.placeholder_values(agent, conversation, contact, inbox))}
