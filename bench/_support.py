@@ -11,8 +11,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -66,16 +68,26 @@ class Target:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start_own_server(agents: int, extra_env: dict[str, str] | None = None) -> Target:
-    """Migrate a fresh SQLite database, seed a tenant, start `helpline run` on a free port."""
+def start_own_server(
+    agents: int,
+    extra_env: dict[str, str] | None = None,
+    *,
+    database_url: str | None = None,
+    prepare: Callable[[str, Any], None] | None = None,
+) -> Target:
+    """Migrate a fresh database (SQLite in a temporary directory, or the empty PostgreSQL
+    database `database_url`), seed a tenant, let `prepare(url, tenant)` fill it, start
+    `helpline run` on a free port."""
     from helpline.core.migrate import migrate
     from tests.support.seed import make_tenant
     from tests.support.server import TEST_SECRET, free_port
 
     data_dir = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
-    url = f"sqlite+aiosqlite:///{data_dir / 'helpline.db'}"
+    url = database_url or f"sqlite+aiosqlite:///{data_dir / 'helpline.db'}"
     migrate(url)
     tenant = asyncio.run(make_tenant(url, agents=agents))
+    if prepare is not None:
+        prepare(url, tenant)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
     env.update(HELPLINE_DATABASE_URL=url, HELPLINE_DATA_DIR=str(data_dir), HELPLINE_SECRET_KEY=TEST_SECRET,
