@@ -676,7 +676,8 @@ async def assign_conversation(
     old = conversation.assignee_id
     conversation.assignee_id = assignee_id
     conversation.assigned_at = utcnow() if assignee_id is not None else None
-    if old is not None:
+    if old is not None or conversation.team_id is not None:
+        # Capacity freed, or the team's queue moved: the desk gives out and re-tells places.
         await capacity_freed(session, conversation.account_id)
     await announce_changes(session, conversation, agent_actor(actor), ("assignee", old, assignee_id))
 

@@ -238,7 +238,8 @@ async def test_an_accepted_invitation_opens_a_new_conversation_after_the_history
     await expect(widget_message(page, "Старый вопрос")).to_have_attribute("data-pending", "false")
     async with agent_api(web_server, web_tenant.agents[0], web_tenant.password) as agent:
         [conversation] = (await agent.get("/api/v1/conversations", view="all", status="all")).json()["conversations"]
-        response = await agent.post(f"/api/v1/conversations/{conversation['id']}/resolve")
+        # Closed (not just resolved, which the visitor's next message would reopen).
+        response = await agent.post(f"/api/v1/conversations/{conversation['id']}/status", {"status": "closed"})
         assert response.status_code == 200, response.text
 
     await change_site(web_server, web_tenant, invitations=[rule("back", "Снова здесь? Чем помочь?", time_on_page=1)])

@@ -31,6 +31,7 @@ export function pollingSocket(base: string): SocketLike {
   let welcomed = false;
   let sending: Promise<unknown> = Promise.resolve();
   const cursors: Record<string, number> = {};
+  const known: Record<string, string> = {}; // each conversation's state, as last reported
 
   const sock: SocketLike = { onopen: null, onmessage: null, onclose: null, send, close: (code = 1000) => end(code) };
   setTimeout(() => done || sock.onopen?.(), 0);
@@ -56,6 +57,14 @@ export function pollingSocket(base: string): SocketLike {
     for (const frame of frames) {
       if (done) return;
       if (frame.type === 'welcome') {
+        for (const conversation of (frame.conversations as Frame[] | undefined) || []) {
+          // A later welcome reports conversations' states: a change between polls (resolved,
+          // reopened, rated) reaches the client as the `conversation` frame a socket sends.
+          const state = JSON.stringify(conversation);
+          const key = String(conversation.id);
+          if (welcomed && known[key] !== state) sock.onmessage?.({ data: JSON.stringify({ type: 'conversation', conversation }) });
+          known[key] = state;
+        }
         if (welcomed) continue; // every poll starts with one; realtime.ts wants the first
         welcomed = true;
       }

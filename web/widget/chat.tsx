@@ -8,7 +8,9 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import css from './chat.css?inline';
 import type { ComponentChildren } from 'preact';
 import { Attachments, Uploads } from './attachments';
+import { RatingCard } from './csat-card';
 import { CLIP_ICON, CLOSE_ICON, Icon, MAIL_ICON, PHONE_ICON, SEND_ICON } from './icons';
+import { queueText } from './queue';
 import { FIELDS, MAX_BODY, WidgetChat, type Errors, type Field, type Message, type MountOptions } from './state';
 import { Teaser } from './teaser';
 
@@ -141,6 +143,11 @@ function Panel({ chat }: { chat: WidgetChat }) {
       ) : (
         <>
           <Messages chat={chat} offlineForm={offlineForm} />
+          {chat.queue && (
+            <div class="hl-queue" data-testid="hl-queue" role="status">
+              {queueText(chat.queue, t)}
+            </div>
+          )}
           {chat.agentTyping && (
             <div class="hl-typing" data-testid="hl-typing">
               {t.typing}
@@ -223,12 +230,15 @@ function Messages({ chat, offlineForm }: { chat: WidgetChat; offlineForm: boolea
     items.push(<Bubble key={message.id ?? message.client_id} message={message} chat={chat} />);
     previous = message;
     const next = messages[messages.indexOf(message) + 1];
-    if (conversationId && next?.conversation_id !== conversationId && chat.conversations.get(conversationId)?.status === 'resolved') {
+    const conversation = conversationId ? chat.conversations.get(conversationId) : undefined;
+    if (conversation && next?.conversation_id !== conversationId && conversation.status === 'resolved') {
       items.push(
         <div class="hl-divider" key={'r' + conversationId}>
           {t.resolved}
         </div>,
       );
+      const card = chat.ratingCard(conversation);
+      if (card) items.push(<RatingCard key={'csat' + conversationId} chat={chat} conversationId={conversation.id} card={card} />);
     }
   }
   if (history && history === messages.length) items.push(invitationLine);

@@ -62,6 +62,16 @@ const en = {
   dismiss: 'Dismiss',
   file: 'File',
   newMessage: 'New message',
+  csatTitle: 'How did we do?',
+  // The stars' names, 1 to 5 (as on the server's rating page).
+  csatStars: ['Very bad', 'Bad', 'OK', 'Good', 'Excellent'],
+  csatStar: '{n} of 5: {name}',
+  csatComment: 'Comment',
+  csatHint: 'What was good, what could be better?',
+  csatThanks: 'Thank you for your rating!',
+  csatFailed: 'The rating could not be sent.',
+  queue: 'You are number {n} in the queue',
+  queueWait: ' · about {min} min',
 };
 export type Strings = typeof en;
 
@@ -127,6 +137,15 @@ const ru: Strings = {
   dismiss: 'Скрыть',
   file: 'Файл',
   newMessage: 'Новое сообщение',
+  csatTitle: 'Оцените, как мы помогли',
+  csatStars: ['Очень плохо', 'Плохо', 'Нормально', 'Хорошо', 'Отлично'],
+  csatStar: '{n} из 5: {name}',
+  csatComment: 'Комментарий',
+  csatHint: 'Что понравилось, что улучшить?',
+  csatThanks: 'Спасибо за оценку!',
+  csatFailed: 'Оценку не удалось отправить.',
+  queue: 'Вы {n}-й в очереди',
+  queueWait: ' · ожидание ~{min} мин',
 };
 
 export type Lang = 'ru' | 'en';

@@ -5,10 +5,12 @@
  */
 import { pollingSocket } from '../shared/polling';
 import { backoffDelay, connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
+import { Ratings, type Card } from './csat';
 import { MAX_FILES, uploadFile, type FileInfo, type Upload, type UploadRefusal } from './files';
 import { pickLang, strings, type Lang, type Strings } from './i18n';
 import { pickInvitation, ShownLog, type Invitation } from './invitations';
 import { onColor } from './look';
+import { nextPlace, type QueuePlace } from './queue';
 import { beep } from './sound';
 import { siteStorage, type SiteStorage } from './storage';
 import { countPageView, currentPage, touchVisit, watchNavigation, type Page, type Visit } from './tracking';
@@ -48,6 +50,8 @@ export interface Site {
   /** A line next to the closed launcher, inviting a chat. */
   invitation_text?: string;
   invitations?: Invitation[];
+  /** Ask the visitor to rate a resolved conversation. */
+  csat?: boolean;
 }
 
 export interface Message {
@@ -70,6 +74,8 @@ export interface Conversation {
   /** chat, offline (left through the offline form) or callback. */
   type?: string;
   last_seq?: number;
+  /** The visitor's rating, 1–5, once given. */
+  csat_rating?: number | null;
 }
 
 export interface MountOptions {
@@ -132,6 +138,8 @@ export class WidgetChat {
    * starts (never stored), shown after the conversations up to id `after` (the history).
    */
   invitation: { text: string; after: number } | null = null;
+  /** Where the visitor's conversation waits in a team's queue, while it does. */
+  queue: QueuePlace | null = null;
   onChange: () => void = () => {};
 
   private messages = new Map<number, Message>();
@@ -187,6 +195,7 @@ export class WidgetChat {
   private navigationTimer?: ReturnType<typeof setTimeout>;
   private visitTouchedAt = Date.now();
   private shownLog: ShownLog;
+  private readonly ratings: Ratings;
   /** The visitor closed a teaser on this page view: no more invitations or label here. */
   private teaserDismissed = false;
 
@@ -203,6 +212,7 @@ export class WidgetChat {
     this.t = strings[this.lang];
     this.visit = countPageView(this.storage, this.pageStartedAt);
     this.shownLog = new ShownLog(this.storage);
+    this.ratings = new Ratings(this.storage);
   }
 
   // -- start ------------------------------------------------------------------------------
@@ -460,6 +470,7 @@ export class WidgetChat {
   // -- frames from the server -------------------------------------------------------------
 
   private receive(frame: Frame, sent?: OutboxFrame): void {
+    this.queue = nextPlace(this.queue, frame);
     switch (frame.type) {
       case 'welcome':
         for (const conversation of frame.conversations || []) this.conversations.set(conversation.id, conversation);
@@ -487,6 +498,7 @@ export class WidgetChat {
       }
       case 'conversation':
         this.conversations.set(frame.conversation.id, frame.conversation);
+        if (frame.conversation.status !== 'resolved') this.ratings.reopened(frame.conversation.id);
         if (frame.conversation.status === 'open') {
           // An operator started a chat (or one reopened): no invitation over it, and an
           // optional introduction no longer stands between the visitor and the answer.
@@ -504,6 +516,9 @@ export class WidgetChat {
           this.markSeen(frame.message);
         } else if (sent?.type === 'callback.request') {
           this.callbackAccepted(frame, sent);
+        } else if (sent?.type === 'csat.submit' || frame.rating != null) {
+          // Also a repeated ack (the frame was resent before the first came): not the pre-chat form's.
+          this.ratings.accepted(frame.conversation_id);
         } else {
           if (frame.contact) this.contact = { ...this.contact, ...frame.contact };
           this.prechatAccepted();
@@ -512,6 +527,8 @@ export class WidgetChat {
       case 'typing':
         this.setAgentTyping(!!frame.active);
         break;
+      case 'queue':
+        break; // nextPlace() above took it in
       case 'error':
         if (frame.code === 'chat_unavailable') return this.hide(true);
         if (frame.client_id && frame.client_id === this.transcriptFrame?.client_id) this.transcriptRefused(frame);
@@ -557,6 +574,7 @@ export class WidgetChat {
 
   private refused(frame: Frame, original: OutboxFrame): void {
     if (original.type === 'callback.request') return this.callbackRefused(frame, original);
+    if (original.type === 'csat.submit') return this.ratings.refused(original, this.t.csatFailed);
     if (original.type === 'contact.update' && original.client_id === this.offlineUpdateId) {
       // The offline form was refused (a bad e-mail): bring it back with the question in it.
       // The question was held behind the form, so it was not stored without the address.
@@ -657,6 +675,11 @@ export class WidgetChat {
 
   hasOpenConversation(): boolean {
     return [...this.conversations.values()].some((conversation) => conversation.status === 'open');
+  }
+
+  /** The rating card at the end of a conversation, if it has one now. */
+  ratingCard(conversation: Conversation): Card | null {
+    return this.ratings.card(conversation, !!this.site?.csat, this.rt ? this.rt.outbox() : []);
   }
 
   /** The conversation a transcript is of: the open one, else the latest. */
@@ -832,6 +855,18 @@ export class WidgetChat {
     }
     this.changed();
     return errors;
+  }
+
+  /** The stars (and a comment) for a resolved conversation: `csat.submit` through the outbox. */
+  rate(conversationId: number, rating: number, comment: string): void {
+    this.rt?.enqueue(this.ratings.submit(conversationId, rating, comment));
+    this.changed();
+  }
+
+  /** The visitor closed the card: it does not come back for this conversation. */
+  dismissRating(conversationId: number): void {
+    this.ratings.dismiss(conversationId);
+    this.changed();
   }
 
   openSheet(sheet: 'callback' | 'transcript' | null): void {

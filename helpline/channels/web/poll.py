@@ -122,7 +122,8 @@ async def poll(request: Request, services: ServicesDep) -> Response:
     await services.hub.add_widget(widget)  # before reading the backlog, as the socket does
     try:
         await widget.welcome(cursors)
-        if len(collector.frames) == 1 and wait > 0:  # only `welcome`: nothing new yet
+        # Only `welcome` (and the queue place it repeats every time): nothing new yet.
+        if wait > 0 and all(f.startswith(('{"type":"welcome"', '{"type":"queue"')) for f in collector.frames):
             collector.news.clear()
             try:
                 await asyncio.wait_for(collector.news.wait(), wait)
