@@ -325,3 +325,16 @@ async def test_saved_views_are_personal_or_shared_by_supervisors(server: Server,
     assert gone.status_code == 404, gone.text
     assert (await agent.delete(f"/api/v1/views/{mine['view']['id']}")).status_code == 204
     await supervisor.close()
+
+
+async def test_the_inbox_searches_messages_and_contacts(server: Server, tenant: Tenant, agent: Agent) -> None:
+    _, widget, loan = await conversation_from(server, tenant, "Хочу досрочно погасить кредиты")
+    _, other_widget, other = await conversation_from(server, tenant, "Where is my parcel?")
+    assert await ids(agent, q="кредита") == [loan]
+    assert await ids(agent, q="parcels") == [other]
+    assert await ids(agent, q="кредит посылка") == []
+    assert set(await ids(agent, q="кредит", status="open,pending")) == {loan}
+    refused = await agent.get("/api/v1/conversations", q="!!!")
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "q"
+    for sock in (widget, other_widget):
+        await sock.close()

@@ -9,15 +9,22 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from helpline.conversations.search import is_search_schema_object
 from helpline.core.schema import metadata
 
 config = context.config
+
+
+def _include_name(name: str | None, type_: str, _parent_names: dict[str, str | None]) -> bool:
+    # Full-text search tables and indexes (migration 0008) are not models.
+    return not is_search_schema_object(name, type_)
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
         compare_type=True,
     )
