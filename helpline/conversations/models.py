@@ -77,6 +77,8 @@ class Conversation(Base):
         Index("ix_conversations_assignee", "account_id", "assignee_id", "status"),
         Index("ix_conversations_contact", "contact_id", "inbox_id", "status"),
         Index("ix_conversations_sla", "account_id", "status", "sla_due_at"),
+        # Lists across statuses (filters, search), newest activity first.
+        Index("ix_conversations_activity", "account_id", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
