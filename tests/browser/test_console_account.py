@@ -39,7 +39,7 @@ async def test_account_settings_are_saved_and_enforced(browsing: Browsing, web_s
 
     async with agent_api(web_server, web_tenant.admin, web_tenant.password) as api:
         settings = (await api.get("/api/v1/account/settings")).json()["settings"]
-        assert settings == {"auto_away_minutes": 25, "files": {"max_mb": 1, "kinds": ["pdf", "text", "office", "archives"]}}
+        assert settings == {"auto_away_minutes": 25, "close_after_days": 7, "files": {"max_mb": 1, "kinds": ["pdf", "text", "office", "archives"]}}
         assert (await api.get("/api/v1/me")).json()["account"]["settings"]["auto_away_minutes"] == 25
 
     await admin.reload()

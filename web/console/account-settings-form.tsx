@@ -1,4 +1,4 @@
-/** The admin's account settings: auto-away and what may be uploaded (size and kinds of file). */
+/** The admin's account settings: auto-away, closing resolved conversations, and what may be uploaded (size and kinds of file). */
 import { useState } from 'preact/hooks';
 import type { FieldErrors } from './host';
 import type { Store } from './store';
@@ -20,6 +20,7 @@ export function AccountSettingsForm({ s }: { s: Store }) {
 function Form({ s, settings }: { s: Store; settings: AccountSettings }) {
   const t = s.t;
   const [minutes, setMinutes] = useState(String(settings.auto_away_minutes));
+  const [closeDays, setCloseDays] = useState(String(settings.close_after_days ?? 7));
   const [maxMb, setMaxMb] = useState(String(settings.files.max_mb));
   const [kinds, setKinds] = useState<FileKind[]>(settings.files.kinds);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -31,13 +32,15 @@ function Form({ s, settings }: { s: Store; settings: AccountSettings }) {
     const local: FieldErrors = {};
     const away = Number(minutes);
     const size = Number(maxMb);
+    const days = Number(closeDays);
     if (minutes.trim() === '' || !Number.isInteger(away) || away < 0 || away > 480) local.auto_away_minutes = t('autoAwayRange');
     if (maxMb.trim() === '' || !Number.isInteger(size) || size < 1 || size > 100) local['files.max_mb'] = t('maxMbRange');
+    if (closeDays.trim() === '' || !Number.isInteger(days) || days < 0 || days > 365) local.close_after_days = t('closeAfterDaysRange');
     if (Object.keys(local).length) return setErrors(local);
     setBusy(true);
     // In the server's order, so the form shows what was stored.
     const chosen = FILE_KINDS.filter((kind) => kinds.includes(kind));
-    setErrors(await s.accountSettings.save({ auto_away_minutes: away, files: { max_mb: size, kinds: chosen } }));
+    setErrors(await s.accountSettings.save({ auto_away_minutes: away, close_after_days: days, files: { max_mb: size, kinds: chosen } }));
     setBusy(false);
   };
 
@@ -59,6 +62,23 @@ function Form({ s, settings }: { s: Store; settings: AccountSettings }) {
         />
         <small class="cn-muted">{t('autoAwayHint')}</small>
         <FieldError errors={errors} name="auto_away_minutes" />
+      </label>
+      <label>
+        <span>{t('closeAfterDays')}</span>
+        <input
+          type="number"
+          data-testid="cn-close-after-days"
+          min={0}
+          max={365}
+          value={closeDays}
+          aria-invalid={errors.close_after_days ? true : undefined}
+          onInput={(e) => {
+            setCloseDays((e.currentTarget as HTMLInputElement).value);
+            setErrors({ ...errors, close_after_days: '' });
+          }}
+        />
+        <small class="cn-muted">{t('closeAfterDaysHint')}</small>
+        <FieldError errors={errors} name="close_after_days" />
       </label>
       <label>
         <span>{t('filesMaxMb')}</span>

@@ -1,15 +1,15 @@
 /**
  * The account's general settings (admin; docs/protocol.md, `GET/PUT /api/v1/account/settings`):
- * minutes without input before a console sets its agent away, and what may be uploaded —
- * the size limit and the kinds of file.
+ * minutes without input before a console sets its agent away, after how many days a resolved
+ * conversation closes for good, and what may be uploaded — the size limit and the kinds of file.
  */
 import { get, put } from './api';
 import { fieldErrors, type FieldErrors, type Host } from './host';
 import { FILE_KINDS, type AccountSettings } from './types';
 
-export const ACCOUNT_FIELDS = ['auto_away_minutes', 'files', 'files.max_mb', 'files.kinds'] as const;
+export const ACCOUNT_FIELDS = ['auto_away_minutes', 'close_after_days', 'files', 'files.max_mb', 'files.kinds'] as const;
 
-export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { auto_away_minutes: 10, files: { max_mb: 10, kinds: [...FILE_KINDS] } };
+export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { auto_away_minutes: 10, close_after_days: 7, files: { max_mb: 10, kinds: [...FILE_KINDS] } };
 
 export class AccountSettingsStore {
   settings: AccountSettings | null = null;

@@ -6,7 +6,9 @@ import { ApiError } from './api';
 import { BansPage } from './bans-page';
 import { CannedPage } from './canned-page';
 import { ChatPage } from './chat-page';
+import { CategoriesPage, FieldsPage } from './classification-page';
 import { ConversationView } from './conversation';
+import { TagSuggestions } from './filter-bar';
 import { handleHotkey, hotkeysFor } from './hotkeys';
 import { LANGS, type Lang, type StringKey } from './i18n';
 import { InboxList } from './inbox';
@@ -214,9 +216,11 @@ function Shell({ s }: { s: Store }) {
     to();
   };
   const inboxRoute = { page: 'inbox' as const, view: route.page === 'inbox' ? route.view : ('all' as const), id: openId };
+  // Categories and custom fields are pages of the settings.
+  const current = route.page === 'categories' || route.page === 'fields' ? 'settings' : route.page;
   const pageLink = (page: Page, label: StringKey, badge?: preact.JSX.Element | null) =>
     s.mayOpen({ page }) && (
-      <a href={routePath({ page })} data-testid={`cn-nav-${page}`} aria-current={route.page === page ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate({ page } as Route))}>
+      <a href={routePath({ page })} data-testid={`cn-nav-${page}`} aria-current={current === page ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate({ page } as Route))}>
         {t(label)}
         {badge}
       </a>
@@ -312,6 +316,10 @@ function Shell({ s }: { s: Store }) {
         <ChatPage s={s} />
       ) : route.page === 'teams' ? (
         <TeamsPage s={s} />
+      ) : route.page === 'categories' ? (
+        <CategoriesPage s={s} />
+      ) : route.page === 'fields' ? (
+        <FieldsPage s={s} />
       ) : (
         <main class={`cn-inbox${openId ? ' has-open' : ''}${s.infoOpen ? ' info-open' : ''}`}>
           <InboxList s={s} />
@@ -323,6 +331,7 @@ function Shell({ s }: { s: Store }) {
             )}
           </section>
           {openId && <VisitorSidebar s={s} id={openId} />}
+          <TagSuggestions s={s} />
         </main>
       )}
       {s.toast && (

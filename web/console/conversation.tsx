@@ -18,6 +18,7 @@ import { agentHandles, splitMentions } from './mentions';
 import { contactName } from './model';
 import { findingsBySeq } from './quality';
 import { MessageFaults, ReviewPanel } from './review';
+import { StatusBadge, StatusControls } from './status-menu';
 import { MAX_BODY, type Pending, type Store } from './store';
 import { canTakeOver, composerKinds } from './supervisor';
 import type { Conversation, Finding, Message } from './types';
@@ -99,7 +100,6 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
   const me = s.me!;
   const mine = c.assignee?.id === me.id;
   const assignBusy = s.busy.has(`assign:${c.id}`);
-  const statusBusy = s.busy.has(`status:${c.id}`);
   // Agents may take a free conversation or drop their own; supervisors and admins reassign,
   // and take over one that is someone else's.
   const takeOver = canTakeOver(me, c);
@@ -108,13 +108,15 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
   return (
     <header class="cn-conv-head">
       <div class="cn-conv-title">
-        <h2>{contactName(c.contact, t)}</h2>
+        <h2>
+          <span class="cn-conv-number" data-testid="cn-conv-number" title={t('conversationN', { number: c.number })}>
+            #{c.number}
+          </span>{' '}
+          {contactName(c.contact, t)}
+        </h2>
         <div class="cn-conv-sub">
-          <span>{t('conversationN', { number: c.number })}</span>
-          <span class="cn-dot-sep">{c.inbox.name}</span>
-          <span class={`cn-status cn-status-${c.status}`} data-testid="cn-status" data-status={c.status}>
-            {t(`status_${c.status}` as 'status_open')}
-          </span>
+          <span>{c.inbox.name}</span>
+          <StatusBadge s={s} c={c} />
           <TypeBadge c={c} t={t} />
           <TeamBadge c={c} t={t} />
           {(c.transfer_count ?? 0) > 0 && (
@@ -183,15 +185,7 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
             {t('transfer')}
           </button>
         )}
-        {c.status === 'open' ? (
-          <button type="button" class="cn-btn cn-btn-primary" data-testid="cn-resolve" disabled={statusBusy} title="Alt+R" onClick={() => void s.resolve(c.id)}>
-            {t('resolve')}
-          </button>
-        ) : (
-          <button type="button" class="cn-btn" data-testid="cn-reopen" disabled={statusBusy} title="Alt+R" onClick={() => void s.reopen(c.id)}>
-            {t('reopen')}
-          </button>
-        )}
+        <StatusControls s={s} c={c} />
         <button type="button" class="cn-btn cn-btn-quiet cn-info-toggle" aria-pressed={s.infoOpen} onClick={() => s.toggleInfo()}>
           {t('infoToggle')}
         </button>

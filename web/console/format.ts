@@ -105,3 +105,15 @@ export function preview(body: string | null | undefined, max = 140): string {
   const line = (body || '').replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** A span of time, rounded for a glance: "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function shortDuration(seconds: number, lang: Lang): string {
+  const [sec, min, hour, day] = lang === 'ru' ? ['с', 'мин', 'ч', 'д'] : ['s', 'min', 'h', 'd'];
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} ${sec}`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes} ${min}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} ${hour} ${minutes % 60} ${min}` : `${hours} ${hour}`;
+  return hours % 24 ? `${Math.floor(hours / 24)} ${day} ${hours % 24} ${hour}` : `${Math.floor(hours / 24)} ${day}`;
+}

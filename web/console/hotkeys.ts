@@ -123,7 +123,9 @@ export const HOTKEYS: readonly Hotkey[] = [
     match: alt('KeyR'),
     run: ({ s, openId }) => {
       const conversation = openId ? s.convs.get(openId) : undefined;
-      if (conversation) void (conversation.status === 'open' ? s.resolve(conversation.id) : s.reopen(conversation.id));
+      // As the header's button: resolved ones reopen; closed is final.
+      if (!conversation || conversation.status === 'closed') return;
+      void (conversation.status === 'resolved' ? s.reopen(conversation.id) : s.resolve(conversation.id));
     },
   },
   {

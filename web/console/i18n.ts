@@ -1,8 +1,12 @@
 /**
  * The console's strings, English and Russian. The language is the one stored by the switch
- * (localStorage), else the browser's; `t()` fills `{name}` placeholders.
+ * (localStorage), else the browser's; `t()` fills `{name}` placeholders. The service desk's
+ * strings live in i18n-desk.ts.
  */
+import { deskEn, deskRu } from './i18n-desk';
+
 const en = {
+  ...deskEn,
   appName: 'Helpline',
   // login
   loginTitle: 'Sign in to the console',
@@ -553,6 +557,7 @@ export type Strings = typeof en;
 export type StringKey = keyof Strings;
 
 const ru: Strings = {
+  ...deskRu,
   appName: 'Helpline',
   loginTitle: 'Вход в консоль оператора',
   email: 'E-mail',

@@ -2,5 +2,6 @@
 import { render } from 'preact';
 import { App } from './app';
 import './console.css';
+import './desk.css';
 
 render(<App />, document.getElementById('app')!);

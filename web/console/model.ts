@@ -1,7 +1,7 @@
 /** Pure rules about conversations the store and the views share. */
 import { preview } from './format';
 import type { Translate } from './i18n';
-import type { Conversation, View } from './types';
+import type { Conversation } from './types';
 
 export const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) || 0 : 0);
 
@@ -28,12 +28,6 @@ export function contribution(c: Conversation, agentId: number): number[] {
   const mine = c.assignee?.id === agentId ? 1 : 0;
   const unread = c.unread_count > 0 ? 1 : 0;
   return [unassigned, mine, 1, unassigned * unread, mine * unread, unread];
-}
-
-export function matchesView(c: Conversation, view: View, agentId: number): boolean {
-  if (view === 'unassigned') return !c.assignee;
-  if (view === 'mine') return c.assignee?.id === agentId;
-  return true;
 }
 
 /** The contact's name, or "Visitor #id" for an anonymous one. */

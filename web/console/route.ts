@@ -2,17 +2,17 @@
  * Routing inside /console/ (the server answers every /console/... path with the app):
  * /console/{unassigned|mine|all}[/{conversation id}], /console/visitors (live visitors),
  * /console/chat (the operator chat), /console/canned, /console/bans, the supervisors' and
- * admins' /console/monitor and /console/quality, and the admin's /console/teams, /console/admin (agents) and
- * /console/settings.
+ * admins' /console/monitor and /console/quality, and the admin's /console/teams, /console/admin (agents),
+ * /console/categories, /console/fields (custom fields) and /console/settings.
  */
 import { VIEWS, type View } from './types';
 
-export type Page = 'monitor' | 'quality' | 'visitors' | 'chat' | 'canned' | 'bans' | 'teams' | 'admin' | 'settings';
+export type Page = 'monitor' | 'quality' | 'visitors' | 'chat' | 'canned' | 'bans' | 'teams' | 'admin' | 'categories' | 'fields' | 'settings';
 export type Route = { page: 'inbox'; view: View; id: number | null } | { page: Page };
 
-const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'bans', 'teams', 'admin', 'settings'];
+const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'bans', 'teams', 'admin', 'categories', 'fields', 'settings'];
 /** Pages only admins see. */
-export const ADMIN_PAGES: readonly Page[] = ['teams', 'admin', 'settings'];
+export const ADMIN_PAGES: readonly Page[] = ['teams', 'admin', 'categories', 'fields', 'settings'];
 /** Pages for supervisors and admins. */
 export const SUPERVISOR_PAGES: readonly Page[] = ['monitor', 'quality'];
 

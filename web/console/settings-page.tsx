@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { AccountSettingsForm } from './account-settings-form';
+import { SettingsSubNav } from './classification-page';
 import type { FieldErrors } from './host';
 import type { Translate } from './i18n';
 import { editableInvitation, InvitationsEditor } from './invitations-editor';
@@ -88,6 +89,7 @@ export function SettingsPage({ s }: { s: Store }) {
   const inbox = sites.find((site) => site.id === chosen) || sites[0];
   return (
     <main class="cn-admin cn-page-settings">
+      <SettingsSubNav s={s} />
       <section class="cn-panel" data-testid="cn-site-settings">
         <div class="cn-panel-head">
           <h2>{t('siteSettings')}</h2>

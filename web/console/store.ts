@@ -13,7 +13,10 @@
  * agents.ts (the team), presence.ts (my status, auto-away), viewing.ts (collisions),
  * canned.ts, bans.ts, site-settings.ts, account-settings.ts, files.ts (uploads), visitors.ts
  * (live visitors), teams.ts, chat.ts (the operator chat), monitor.ts (the supervisors' live
- * monitor), supervisor.ts (whispers, taking over) and quality.ts (reviews, the quality report).
+ * monitor), supervisor.ts (whispers, taking over), quality.ts (reviews, the quality report),
+ * inbox-lists.ts (the list's filter, pages and bulk selection), views.ts (saved views),
+ * taxonomy.ts (categories, custom fields, tags) and desk.ts (properties, statuses, the audit
+ * trail, bulk actions).
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
@@ -24,10 +27,12 @@ import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './
 import { Bans } from './bans';
 import { CannedResponses } from './canned';
 import { OperatorChat, type ChatHost } from './chat';
+import { Desk, type DeskHost } from './desk';
 import { Uploads } from './files';
 import { preview } from './format';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
-import { byActivity, contactName, contribution, isStale, matchesView, time } from './model';
+import { InboxLists, type ListHost } from './inbox-lists';
+import { contactName, contribution, isStale } from './model';
 import { Monitor } from './monitor';
 import { StoredOutbox } from './outbox';
 import { Presence } from './presence';
@@ -35,7 +40,9 @@ import { QualityReport, Reviews } from './quality';
 import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, SUPERVISOR_PAGES, type Route } from './route';
 import { SiteSettingsStore } from './site-settings';
 import { composerKinds, isPrivateKind, isSupervisor, knownKind, takenAwayNews, whisperNews, type News } from './supervisor';
+import { Taxonomy } from './taxonomy';
 import { Teams } from './teams';
+import { SavedViews } from './views';
 import { Viewing } from './viewing';
 import { LiveVisitors } from './visitors';
 import {
@@ -52,7 +59,6 @@ import {
   type Message,
   type Review,
   type MessageKind,
-  type StatusFilter,
   type TeamInfo,
   type View,
   type Visitor,
@@ -62,7 +68,6 @@ export const MAX_BODY = 5000;
 const TYPING_EVERY_MS = 2000;
 const TYPING_IDLE_MS = 4000;
 const TYPING_SHOWN_MS = 6000;
-const PAGE_SIZE = 50;
 const RECENT_EVENTS = 2000;
 const NO_WELCOME_MS = 5000;
 /** How long a new conversation's alert waits to see whether an agent started it. */
@@ -88,16 +93,6 @@ export interface Thread {
   loaded: boolean;
   loading: boolean;
   error: string | null;
-}
-
-interface ListState {
-  loaded: boolean;
-  loading: boolean;
-  error: string | null;
-  /** Cursor for the next page; null when everything is loaded. */
-  nextBefore: string | null;
-  /** `last_activity_at` of the oldest loaded row: older conversations are not shown. */
-  oldest: string | null;
 }
 
 export interface Typing {
@@ -136,7 +131,6 @@ export class Store {
   /** A `welcome` arrived since login: a later 'connecting' is a reconnect. */
   everWelcomed = false;
   route: Route = parseRoute(location.pathname);
-  statusFilter: StatusFilter = 'open';
 
   counts: Counts | null = null;
   readonly convs = new Map<number, Conversation>();
@@ -185,8 +179,11 @@ export class Store {
   readonly monitor = new Monitor(this);
   readonly reviews = new Reviews(this);
   readonly quality = new QualityReport(this);
+  readonly taxonomy = new Taxonomy(this);
+  readonly views = new SavedViews(this);
+  readonly desk = new Desk(this.deskHost());
+  readonly inbox = new InboxLists(this.listHost());
 
-  private readonly lists = new Map<string, ListState>();
   private listeners = new Set<() => void>();
   private emitTimer: ReturnType<typeof setTimeout> | undefined;
   private rt: RealtimeClient | null = null;
@@ -256,6 +253,45 @@ export class Store {
       errorText: (error) => self.errorText(error),
       chatOnScreen: () => self.auth === 'in' && self.route.page === 'chat' && document.visibilityState === 'visible',
       incoming: (message, room) => self.alertChat(message, room),
+    };
+  }
+
+  /** What the inbox list needs of the store: its conversations, and REST loads with replay. */
+  private listHost(): ListHost {
+    const self = this;
+    return {
+      get t() {
+        return self.t;
+      },
+      get me() {
+        return self.me;
+      },
+      convs: this.convs,
+      emit: () => self.emit(),
+      showToast: (text, kind) => self.showToast(text, kind),
+      errorText: (error) => self.errorText(error),
+      currentView: () => (self.route.page === 'inbox' ? self.route.view : null),
+      load: (request, apply) => self.withReplay(request, apply),
+      upsert: (conversation) => self.upsertConv(conversation, 'load'),
+      categories: () => self.taxonomy.loadedCategories(),
+    };
+  }
+
+  /** What the service-desk actions need: answers applied like the store's own. */
+  private deskHost(): DeskHost {
+    const self = this;
+    return {
+      get t() {
+        return self.t;
+      },
+      get me() {
+        return self.me;
+      },
+      busy: this.busy,
+      emit: () => self.emit(),
+      showToast: (text, kind, action) => self.showToast(text, kind, action),
+      errorText: (error) => self.errorText(error),
+      applied: (conversation) => self.upsertConv(conversation, 'action'),
     };
   }
 
@@ -390,6 +426,10 @@ export class Store {
     this.monitor.reset();
     this.reviews.reset();
     this.quality.reset();
+    this.inbox.reset();
+    this.taxonomy.reset();
+    this.views.reset();
+    this.desk.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -403,7 +443,7 @@ export class Store {
     this.everWelcomed = false;
     this.ready = false;
     this.recent = [];
-    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.lists, this.drafts, this.composerModes, this.readInFlight]) {
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
       map.clear();
     }
     this.storedOutbox = null;
@@ -633,15 +673,18 @@ export class Store {
     this.ready = true;
     const openId = this.route.page === 'inbox' ? this.route.id : null;
     this.convs.clear();
-    this.lists.clear();
+    this.inbox.clear();
     this.contactConvs.clear();
     // Read again when its page is on screen (loadPage below) or next opened.
     this.monitor.reset();
     this.reviews.reset();
     for (const id of [...this.threads.keys()]) if (fresh || id !== openId) this.threads.delete(id);
     void this.refreshCounts();
+    // Categories and fields (until the tree is here, a category filter is the server's to judge).
+    void this.taxonomy.load();
+    void this.views.load();
     if (this.route.page === 'inbox') {
-      void this.loadList(this.route.view, this.statusFilter);
+      this.inbox.ensure(this.route.view);
       if (openId) void this.loadThread(openId);
     } else if (this.route.page !== 'admin') this.loadPage();
     void this.team.load();
@@ -665,6 +708,7 @@ export class Store {
       ids.sort((a, b) => b - a);
     }
     if (source === 'event' || source === 'action') this.countsChanged(known, conversation, created);
+    if (source === 'event') this.inbox.noticed(conversation);
     if (this.route.page === 'inbox' && this.route.id === conversation.id) queueMicrotask(() => this.maybeMarkRead());
   }
 
@@ -721,75 +765,9 @@ export class Store {
     }
   }
 
-  private listState(view: View, status: StatusFilter): ListState {
-    const key = `${view}:${status}`;
-    let state = this.lists.get(key);
-    if (!state) {
-      state = { loaded: false, loading: false, error: null, nextBefore: null, oldest: null };
-      this.lists.set(key, state);
-    }
-    return state;
-  }
-
-  async loadList(view: View, status: StatusFilter, more = false): Promise<void> {
-    const state = this.listState(view, status);
-    if (state.loading || !this.me) return;
-    if (more && !state.nextBefore) return;
-    state.loading = true;
-    state.error = null;
-    this.emit();
-    const params = new URLSearchParams({ view, status, limit: String(PAGE_SIZE) });
-    if (more && state.nextBefore) params.set('before', state.nextBefore);
-    try {
-      await this.withReplay(
-        () => get<{ conversations: Conversation[]; next_before: string | null }>(`/api/v1/conversations?${params}`),
-        (data) => {
-          for (const conversation of data.conversations) this.upsertConv(conversation, 'load');
-          const last = data.conversations[data.conversations.length - 1];
-          state.nextBefore = data.next_before;
-          if (last) state.oldest = last.last_activity_at;
-          else if (!more) state.oldest = null;
-          state.loaded = true;
-        },
-      );
-    } catch (error) {
-      state.error = this.errorText(error);
-    } finally {
-      state.loading = false;
-      this.emit();
-    }
-  }
-
-  listInfo(): ListState {
-    const view = this.route.page === 'inbox' ? this.route.view : 'all';
-    return this.listState(view, this.statusFilter);
-  }
-
-  /** The rows of the current tab: every known conversation that belongs there, newest first. */
+  /** The rows of the tab on screen under the current filter, in its order. */
   visibleList(): Conversation[] {
-    if (this.route.page !== 'inbox' || !this.me) return [];
-    const view = this.route.view;
-    const state = this.listState(view, this.statusFilter);
-    if (!state.loaded) return [];
-    const cutoff = state.nextBefore && state.oldest ? time(state.oldest) : null;
-    const status = this.statusFilter;
-    const me = this.me.id;
-    const rows: Conversation[] = [];
-    for (const c of this.convs.values()) {
-      if (status !== 'all' && c.status !== status) continue;
-      if (!matchesView(c, view, me)) continue;
-      if (cutoff !== null && time(c.last_activity_at) < cutoff) continue;
-      rows.push(c);
-    }
-    return rows.sort(byActivity);
-  }
-
-  setStatusFilter(status: StatusFilter): void {
-    this.statusFilter = status;
-    if (this.route.page === 'inbox' && !this.listState(this.route.view, status).loaded) {
-      void this.loadList(this.route.view, status);
-    }
-    this.emit();
+    return this.route.page === 'inbox' && this.me ? this.inbox.rows(this.route.view) : [];
   }
 
   // ---- one conversation ------------------------------------------------------------------
@@ -1308,6 +1286,7 @@ export class Store {
     else if (page === 'quality') void this.quality.load();
     else if (page === 'canned') void this.canned.load();
     else if (page === 'bans') void this.bans.load();
+    else if (page === 'categories' || page === 'fields') void this.taxonomy.load();
     else if (page === 'settings') {
       void this.siteSettings.load();
       void this.accountSettings.load();
@@ -1346,8 +1325,7 @@ export class Store {
     } else {
       rememberView(route.view);
       if (this.typingOut && this.typingOut.conversationId !== route.id) this.stopTyping();
-      const state = this.listState(route.view, this.statusFilter);
-      if (!state.loaded && !state.loading) void this.loadList(route.view, this.statusFilter);
+      this.inbox.ensure(route.view);
       if (route.id) {
         const thread = this.threads.get(route.id);
         if (!thread || (!thread.loaded && !thread.loading)) void this.loadThread(route.id);

@@ -2,7 +2,6 @@
 
 export type AuthorType = 'contact' | 'agent' | 'bot' | 'system';
 export type View = 'unassigned' | 'mine' | 'all';
-export type StatusFilter = 'open' | 'resolved' | 'all';
 export type Role = 'agent' | 'supervisor' | 'admin';
 
 export interface Author {
@@ -75,6 +74,110 @@ export interface Conversation {
   resolved_at: string | null;
   /** When the customer's oldest unanswered message came; null when nobody waits. */
   waiting_since?: string | null;
+  // The service-desk fields (docs/protocol.md, "Conversation (summary)").
+  priority?: Priority;
+  category_id?: number | null;
+  /** Lower-case. */
+  tags?: string[];
+  /** Custom field values by key: dates as YYYY-MM-DD, multiselect as a list. */
+  fields?: Record<string, FieldValue>;
+  language?: string | null;
+  snoozed_until?: string | null;
+  closed_at?: string | null;
+  csat_rating?: number | null;
+  sla?: Sla | null;
+}
+
+/**
+ * `pending`: waiting for the customer (SLA clocks pause); `snoozed`: put aside until
+ * `snoozed_until`; `closed` is final.
+ */
+export type Status = 'open' | 'pending' | 'snoozed' | 'resolved' | 'closed';
+export const STATUSES: readonly Status[] = ['open', 'pending', 'snoozed', 'resolved', 'closed'];
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
+export type FieldValue = string | number | string[];
+
+/**
+ * A conversation's SLA: `due_at` is the next due time of a running target (null: none
+ * running), `warn_at` when it turns "at risk". Clients colour it against their own clock.
+ */
+export interface Sla {
+  policy_id: number | null;
+  due_at: string | null;
+  warn_at: string | null;
+  targets?: Record<string, unknown>;
+}
+export type SlaState = 'ok' | 'at_risk' | 'breached';
+export const SLA_STATES: readonly SlaState[] = ['ok', 'at_risk', 'breached'];
+
+/** A node of the account's category tree (at most 5 deep); `path` ("Payments › Refunds") in lists. */
+export interface Category {
+  id: number;
+  name: string;
+  parent_id: number | null;
+  position: number;
+  is_active: boolean;
+  path?: string;
+}
+
+export type FieldType = 'text' | 'number' | 'date' | 'select' | 'multiselect';
+export const FIELD_TYPES: readonly FieldType[] = ['text', 'number', 'date', 'select', 'multiselect'];
+
+/** A custom field of conversations; `key` and `type` never change once created. */
+export interface CustomField {
+  id: number;
+  key: string;
+  label: string;
+  type: FieldType;
+  options: string[] | null;
+  required: boolean;
+  position: number;
+  is_active: boolean;
+}
+
+/** Who changed which field of a conversation, from what to what (values as text). */
+export interface AuditEntry {
+  id: number;
+  actor: { type: 'agent' | 'contact' | 'system'; id: number | null; name: string | null };
+  /** `status`, `priority`, `assignee`, `fields.<key>`, … */
+  field: string;
+  old: string | null;
+  new: string | null;
+  created_at: string;
+}
+
+/**
+ * The inbox list's filter (docs/protocol.md, "Filter"), as a saved view keeps it: parts left
+ * out take their defaults (status open, view all, sort recent).
+ */
+export interface InboxFilter {
+  view?: View;
+  status?: Status[] | 'all';
+  assignee_id?: number | 'none' | null;
+  team_id?: number | 'none' | null;
+  priority?: Priority[];
+  category_id?: number | null;
+  tag?: string[];
+  channel?: string[];
+  inbox_id?: number | null;
+  sla?: SlaState[];
+  created_from?: string | null;
+  created_to?: string | null;
+  fields?: Record<string, string>;
+  q?: string | null;
+  sort?: Sort;
+}
+export type Sort = 'recent' | 'waiting' | 'sla' | 'created' | 'number';
+export const SORTS: readonly Sort[] = ['recent', 'waiting', 'sla', 'created', 'number'];
+
+export interface SavedView {
+  id: number;
+  name: string;
+  filters: InboxFilter;
+  /** For the whole account (made by a supervisor or admin); otherwise the agent's own. */
+  shared: boolean;
+  position: number;
 }
 
 export interface Contact extends ContactRef {
@@ -246,6 +349,8 @@ export const FILE_KINDS: readonly FileKind[] = ['images', 'pdf', 'text', 'office
 /** The account's general settings (admin): `GET/PUT /api/v1/account/settings`. */
 export interface AccountSettings {
   auto_away_minutes: number;
+  /** Days after which a resolved conversation closes by itself (0: never). */
+  close_after_days?: number;
   files: { max_mb: number; kinds: FileKind[] };
 }
 
