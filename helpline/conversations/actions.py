@@ -52,6 +52,7 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.schemas import ConversationOut, conversation_out, message_out
 from helpline.desk.dispatch import free_agent
+from helpline.desk.taxonomy import clean_field_values, custom_fields_of
 
 # Channels deliver agents' answers: each hook is called in the transaction that stored an
 # agent's customer-visible message, and schedules its delivery (as durable jobs).
@@ -784,6 +785,8 @@ async def set_status(
             key=f"desk.wake:{conversation.id}:{snoozed_until.isoformat()}",
         )
     if status == Status.resolved:
+        if actor.type == AuthorType.agent:
+            await _check_required_fields(session, conversation)
         conversation.resolved_at = now
         conversation.waiting_since = None  # nobody waits in a resolved conversation
         # Reviewed for quality after the commit, once per state of the conversation.
@@ -809,6 +812,13 @@ async def set_status(
     for hook in status_hooks:
         await hook(session, conversation, old, status)
     await announce_changes(session, conversation, actor, *changes)
+
+
+async def _check_required_fields(session: AsyncSession, conversation: Conversation) -> None:
+    """An agent resolves a conversation only with the account's required fields filled in."""
+    definitions = await custom_fields_of(session, conversation.account_id, active_only=True)
+    if any(d.required for d in definitions):
+        clean_field_values(definitions, conversation.fields or {}, {}, enforce_required=True)
 
 
 async def mark_read(session: AsyncSession, *, actor: Agent, conversation: Conversation, seq: int) -> None:

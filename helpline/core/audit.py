@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.base import Base, BigId
-from helpline.core.clock import utcnow
+from helpline.core.clock import isoformat, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,14 @@ class AuditEntry(Base):
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    """A value as the trail keeps it: lists and maps as JSON, times in ISO 8601, the rest as text."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, datetime):
+        return isoformat(value)
+    return str(value)
 
 
 def record_change(

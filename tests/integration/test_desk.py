@@ -338,3 +338,18 @@ async def test_the_inbox_searches_messages_and_contacts(server: Server, tenant: 
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "q"
     for sock in (widget, other_widget):
         await sock.close()
+
+
+async def test_an_agent_resolves_only_with_the_required_fields(server: Server, tenant: Tenant, admin: Agent, agent: Agent) -> None:
+    await ok(await admin.post("/api/v1/custom-fields", {"key": "reason", "label": "Причина", "type": "select",
+                                                        "options": ["брак", "размер"], "required": True}), 201)
+    _, widget, conversation_id = await conversation_from(server, tenant)
+    refused = await agent.post(f"/api/v1/conversations/{conversation_id}/resolve")
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "fields.reason"
+    assert (await summary(agent, conversation_id))["status"] == "open"
+    await ok(await agent.patch(f"/api/v1/conversations/{conversation_id}", {"fields": {"reason": "размер"}}))
+    await ok(await agent.post(f"/api/v1/conversations/{conversation_id}/resolve"))
+    entries = (await ok(await agent.get(f"/api/v1/conversations/{conversation_id}/audit")))["entries"]
+    resolved = next(e for e in entries if e["field"] == "status" and e["new"] == "resolved")
+    assert resolved["old"] == "open"
+    await widget.close()
