@@ -67,7 +67,7 @@ status_hooks: list[StatusHook] = []
 MessageHook = Callable[[AsyncSession, Any, Message], Awaitable[Conversation | None]]
 message_hooks: list[MessageHook] = []
 # Called when a customer's first message opened a conversation (routing, SLA, assignment).
-CreatedHook = Callable[[AsyncSession, Conversation, Message], Awaitable[None]]
+CreatedHook = Callable[[AsyncSession, Conversation, Message, Any], Awaitable[None]]
 created_hooks: list[CreatedHook] = []
 
 MAX_BODY_LENGTH = 5000
@@ -488,14 +488,15 @@ async def receive_visitor_message(
         client_id=client_id, inbox=inbox, contact=contact, files=files,
     )
     if created:
-        await conversation_created(session, conversation, message)
+        await conversation_created(session, conversation, message, contact)
     return message, conversation, False
 
 
-async def conversation_created(session: AsyncSession, conversation: Conversation, first: Message) -> None:
-    """Run the created hooks for a conversation its first customer message opened."""
+async def conversation_created(session: AsyncSession, conversation: Conversation, first: Message, contact: Any) -> None:
+    """Run the created hooks for a conversation its first customer message opened (`contact`:
+    its contact, a row or an object)."""
     for hook in created_hooks:
-        await hook(session, conversation, first)
+        await hook(session, conversation, first, contact)
 
 
 async def post_bot_message(session: AsyncSession, *, conversation: Conversation, body: str, name: str | None = None) -> Message:
@@ -588,7 +589,7 @@ async def request_callback(
         session, conversation=conversation, author=author, text=body, kind=MessageKind.text,
         client_id=client_id, inbox=inbox, contact=contact,
     )
-    await conversation_created(session, conversation, message)
+    await conversation_created(session, conversation, message, contact)
     return conversation, False
 
 

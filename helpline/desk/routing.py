@@ -5,6 +5,7 @@ assignee and automatic replies; then the SLA clocks start and the team assigns i
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent, Team
-from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
 from helpline.core.clock import utcnow
 from helpline.core.errors import InvalidField, NotFound, invalid_field_of
@@ -24,14 +24,17 @@ from helpline.desk import dispatch, sla
 from helpline.desk.actions import clean_tags, store_tags
 from helpline.desk.hours import BusinessHours
 from helpline.desk.models import Category, RoutingRule, SlaPolicy
-from helpline.desk.rules import Outcome, Rule, RoutingInput, detect_language, evaluate
+from helpline.desk.rules import Effect, Outcome, Rule, RoutingInput, detect_language, evaluate
 from helpline.desk.taxonomy import clean_field_values, custom_fields_of
 
 ROUTER = Actor("system", None, "Routing")
 MAX_RULES = 200
 
-# Parsed rules by (id, updated_at): parsing precomputes lemmas and regexes.
-_parsed: dict[tuple[int, datetime], Rule] = {}
+# Each account's parsed rules, for a moment: parsing precomputes lemmas and regexes, and a new
+# conversation should not pay for reading and parsing them. A change on this node clears the
+# account's entry at once; other nodes see it within RULES_TTL seconds.
+RULES_TTL = 2.0
+_cached: dict[int, tuple[float, list[tuple[int, Rule]]]] = {}
 
 
 def parse_rule(raw: dict[str, Any]) -> Rule:
@@ -41,14 +44,27 @@ def parse_rule(raw: dict[str, Any]) -> Rule:
         raise invalid_field_of(error, "rule") from None
 
 
-def _rule(row: RoutingRule) -> Rule:
-    key = (row.id, row.updated_at)
-    rule = _parsed.get(key)
-    if rule is None:
-        if len(_parsed) > 10_000:
-            _parsed.clear()
-        rule = _parsed[key] = Rule.model_validate(row.rule)
-    return rule
+def forget_rules(account_id: int) -> None:
+    _cached.pop(account_id, None)
+
+
+async def parsed_rules(session: AsyncSession, account_id: int) -> list[tuple[int, Rule]]:
+    now = time.monotonic()
+    hit = _cached.get(account_id)
+    if hit is not None and now - hit[0] < RULES_TTL:
+        return hit[1]
+    rows = (
+        await session.execute(
+            select(RoutingRule.id, RoutingRule.rule)
+            .where(RoutingRule.account_id == account_id)
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+    ).all()
+    rules = [(row.id, Rule.model_validate(row.rule)) for row in rows]
+    if len(_cached) > 10_000:
+        _cached.clear()
+    _cached[account_id] = (now, rules)
+    return rules
 
 
 async def rules_of(session: AsyncSession, account_id: int) -> list[RoutingRule]:
@@ -83,6 +99,7 @@ async def create_rule(session: AsyncSession, *, actor: Actor, account_id: int, r
         session, account_id=account_id, actor=actor, entity_type="routing_rule", entity_id=row.id,
         field="created", old=None, new=rule.name,
     )
+    forget_rules(account_id)
     return row
 
 
@@ -102,6 +119,7 @@ async def update_rule(session: AsyncSession, *, actor: Actor, row: RoutingRule, 
         field="rule", old=None, new=rule.name,
     )
     await session.flush()
+    forget_rules(row.account_id)
 
 
 async def delete_rule(session: AsyncSession, *, actor: Actor, row: RoutingRule) -> None:
@@ -111,6 +129,7 @@ async def delete_rule(session: AsyncSession, *, actor: Actor, row: RoutingRule) 
     )
     await session.delete(row)
     await session.flush()
+    forget_rules(row.account_id)
 
 
 async def reorder(session: AsyncSession, *, actor: Actor, account_id: int, ids: list[int]) -> list[RoutingRule]:
@@ -125,6 +144,7 @@ async def reorder(session: AsyncSession, *, actor: Actor, account_id: int, ids: 
         field="order", old=None, new=",".join(map(str, ids)),
     )
     await session.flush()
+    forget_rules(account_id)
     return sorted(rows, key=lambda r: r.position)
 
 
@@ -137,8 +157,7 @@ def in_business_hours(inbox: Inbox, at: datetime) -> bool:
 
 
 async def run_rules(session: AsyncSession, account_id: int, request: RoutingInput) -> Outcome:
-    rows = await rules_of(session, account_id)
-    return evaluate([(row.id, _rule(row)) for row in rows], request)
+    return evaluate(await parsed_rules(session, account_id), request)
 
 
 def request_of(inbox: Inbox, contact: Any, conversation: Conversation, text: str) -> RoutingInput:
@@ -164,14 +183,17 @@ async def _exists(session: AsyncSession, model: type, account_id: int, id_: int 
     return row is not None and row.account_id == account_id and getattr(row, "is_active", True)
 
 
-async def route_new_conversation(session: AsyncSession, conversation: Conversation, first: Message) -> None:
+async def route_new_conversation(session: AsyncSession, conversation: Conversation, first: Message, contact: Any) -> None:
     """A created hook: classify, time and place a conversation that its first customer
     message opened. Settings a rule names that no longer exist are skipped (and noted)."""
-    inbox = await session.get(Inbox, conversation.inbox_id)
-    contact = await session.get(Contact, conversation.contact_id)
-    assert inbox is not None and contact is not None
     conversation.language = detect_language(first.body) if first.body else None
-    outcome = await run_rules(session, conversation.account_id, request_of(inbox, contact, conversation, first.body))
+    rules = await parsed_rules(session, conversation.account_id)
+    if rules:
+        inbox = await session.get(Inbox, conversation.inbox_id)
+        assert inbox is not None
+        outcome = evaluate(rules, request_of(inbox, contact, conversation, first.body))
+    else:
+        outcome = Outcome(trace=[], effect=Effect())
     effect = outcome.effect
     account_id = conversation.account_id
     changes: list[tuple[str, Any, Any]] = []

@@ -24,6 +24,7 @@ the supervisors, raise the priority, give the conversation to someone else.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Literal
 
@@ -125,6 +126,7 @@ async def save_policy(
             session, account_id=account_id, actor=actor, entity_type="sla_policy", entity_id=policy.id,
             field="created", old=None, new=name,
         )
+        forget_policies(account_id)
         return policy
     for field, new in (("name", name), ("rules", rules), ("position", data.position), ("is_active", data.is_active)):
         old = getattr(policy, field)
@@ -135,6 +137,7 @@ async def save_policy(
             )
             setattr(policy, field, new)
     await session.flush()
+    forget_policies(account_id)
     return policy
 
 
@@ -155,17 +158,44 @@ async def policy_of(session: AsyncSession, account_id: int, policy_id: int) -> S
     return policy
 
 
+# Each account's active policies, parsed, for a moment (read for every new conversation and
+# every message of a conversation under a policy). A change on this node clears the entry at
+# once; other nodes see it within POLICIES_TTL seconds.
+POLICIES_TTL = 2.0
+_cached: dict[int, tuple[float, list[tuple[int, PolicyRules]]]] = {}
+
+
+def forget_policies(account_id: int) -> None:
+    _cached.pop(account_id, None)
+
+
+async def active_policies(session: AsyncSession, account_id: int) -> list[tuple[int, PolicyRules]]:
+    now = time.monotonic()
+    hit = _cached.get(account_id)
+    if hit is not None and now - hit[0] < POLICIES_TTL:
+        return hit[1]
+    rows = (
+        await session.execute(
+            select(SlaPolicy.id, SlaPolicy.rules)
+            .where(SlaPolicy.account_id == account_id, SlaPolicy.is_active.is_(True))
+            .order_by(SlaPolicy.position, SlaPolicy.id)
+        )
+    ).all()
+    policies = [(row.id, PolicyRules.model_validate(row.rules)) for row in rows]
+    if len(_cached) > 10_000:
+        _cached.clear()
+    _cached[account_id] = (now, policies)
+    return policies
+
+
 async def matching_policy(session: AsyncSession, conversation: Conversation) -> SlaPolicy | None:
     """The first active policy (by position) whose scope takes the conversation."""
-    for policy in await policies_of(session, conversation.account_id):
-        if not policy.is_active:
-            continue
-        rules = PolicyRules.model_validate(policy.rules)
+    for policy_id, rules in await active_policies(session, conversation.account_id):
         if rules.categories and conversation.category_id not in rules.categories:
             continue
         if rules.inboxes and conversation.inbox_id not in rules.inboxes:
             continue
-        return policy
+        return await session.get(SlaPolicy, policy_id)
     return None
 
 
@@ -253,7 +283,10 @@ class Clocks:
 async def _clocks(session: AsyncSession, conversation: Conversation) -> Clocks | None:
     if conversation.sla_policy_id is None:
         return None
-    policy = await session.get(SlaPolicy, conversation.sla_policy_id)
+    for policy_id, rules in await active_policies(session, conversation.account_id):
+        if policy_id == conversation.sla_policy_id:
+            return Clocks(conversation, rules)
+    policy = await session.get(SlaPolicy, conversation.sla_policy_id)  # archived: its clocks still run
     if policy is None:
         return None
     return Clocks(conversation, PolicyRules.model_validate(policy.rules))

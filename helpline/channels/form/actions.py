@@ -135,5 +135,5 @@ async def submit(
         )
     )
     await session.flush()
-    await conversation_actions.conversation_created(session, conversation, message)
+    await conversation_actions.conversation_created(session, conversation, message, contact)
     return conversation, False

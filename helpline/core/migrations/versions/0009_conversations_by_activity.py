@@ -7,7 +7,6 @@ Create Date: 2026-12-01 17:25:51.422375
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
