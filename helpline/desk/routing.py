@@ -80,7 +80,8 @@ async def rules_of(session: AsyncSession, account_id: int) -> list[RoutingRule]:
 
 
 def rule_out(row: RoutingRule) -> dict[str, Any]:
-    return {"id": row.id, "position": row.position, **row.rule}
+    """The rule in its full shape (defaults filled in), with its id and place."""
+    return {"id": row.id, "position": row.position, **Rule.model_validate(row.rule).model_dump(mode="json")}
 
 
 async def create_rule(session: AsyncSession, *, actor: Actor, account_id: int, raw: dict[str, Any]) -> RoutingRule:

@@ -20,6 +20,7 @@ LISTED = [
     "Enter",
     "/",
     "Alt+C",
+    "Alt+Q",
     "Alt+N",
     "Alt+A",
     "Alt+R",

@@ -1,9 +1,10 @@
 /**
  * Agents of the account (admins only): the list with presence and load, changing an agent's
- * role and capacity, adding one, deactivating and activating.
+ * role, capacity and skills, adding one, deactivating and activating.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentForm } from './agents';
+import { SkillsDialog, skillsText } from './skills-dialog';
 import type { Store } from './store';
 import type { Agent, Role } from './types';
 import { PresenceDot } from './ui';
@@ -17,6 +18,7 @@ function AgentRow({ s, agent, self }: { s: Store; agent: Agent; self: boolean })
   const busyRow = s.busy.has(`agent:${agent.id}`);
   const [capacity, setCapacity] = useState(String(agent.capacity ?? ''));
   const [error, setError] = useState('');
+  const [skills, setSkills] = useState(false);
   useEffect(() => setCapacity(String(agent.capacity ?? '')), [agent.capacity]);
 
   const saveCapacity = async () => {
@@ -79,6 +81,12 @@ function AgentRow({ s, agent, self }: { s: Store; agent: Agent; self: boolean })
             {error}
           </div>
         )}
+      </td>
+      <td>
+        <button type="button" class="cn-link cn-skills-link" data-testid="cn-agent-skills" title={t('skillsEdit')} disabled={busyRow} onClick={() => setSkills(true)}>
+          {skillsText(s, agent.skills)}
+        </button>
+        {skills && <SkillsDialog s={s} agent={agent} onClose={() => setSkills(false)} />}
       </td>
       <td>
         <span class={`cn-badge${agent.is_active ? ' cn-badge-ok' : ''}`} data-testid="cn-agent-state">
@@ -145,6 +153,7 @@ export function AdminPage({ s }: { s: Store }) {
               <th>{t('email')}</th>
               <th>{t('role')}</th>
               <th title={t('loadTitle')}>{t('loadCapacity')}</th>
+              <th title={t('skillsHelp')}>{t('skills')}</th>
               <th>{t('state')}</th>
               <th />
             </tr>

@@ -7,7 +7,7 @@
 import { ApiError, get, patch, post } from './api';
 import type { Host } from './host';
 import type { Translate } from './i18n';
-import type { Agent, Role } from './types';
+import type { Agent, Role, Skills } from './types';
 
 const LOADS_AFTER_MS = 1500;
 
@@ -103,8 +103,8 @@ export class Team {
     }
   }
 
-  /** Admin: role and capacity; resolves to an error text, or null when saved. */
-  update(agent: Agent, changes: { role?: Role; capacity?: number; name?: string }): Promise<string | null> {
+  /** Admin: role, capacity and skills; resolves to an error text, or null when saved. */
+  update(agent: Agent, changes: { role?: Role; capacity?: number; name?: string; skills?: Skills }): Promise<string | null> {
     return this.change(agent, () => patch<{ agent: Agent }>(`/api/v1/agents/${agent.id}`, changes));
   }
 

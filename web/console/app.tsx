@@ -1,4 +1,5 @@
 /** The console's shell: login, the top bar, the pages, toasts and keyboard shortcuts. */
+import { lazy, Suspense } from 'preact/compat';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AdminPage } from './admin';
 import { setSoundEnabled, soundEnabled } from './alerts';
@@ -18,11 +19,20 @@ import { VisitorSidebar } from './sidebar';
 import { routePath, type Page, type Route } from './route';
 import { SettingsPage } from './settings-page';
 import { store, type Store } from './store';
+import { navEntry } from './subnav';
 import { StatusControl } from './team';
 import { TeamsPage } from './teams-page';
 import { TransferDialog } from './transfer';
 import { Modal, modalOpen } from './ui';
 import { VisitorsPage } from './visitors-page';
+
+// The automation's pages (routing, SLA, forms, the reviewer — admins' — and macros) load when
+// first opened: most agents never do, and the console they open every day stays small.
+const RoutingPage = lazy(() => import('./routing-page').then((module) => module.RoutingPage));
+const SlaPage = lazy(() => import('./sla-page').then((module) => module.SlaPage));
+const FormsPage = lazy(() => import('./forms-page').then((module) => module.FormsPage));
+const ReviewerPage = lazy(() => import('./reviewer-page').then((module) => module.ReviewerPage));
+const MacrosPage = lazy(() => import('./macros-page').then((module) => module.MacrosPage));
 
 /** Re-renders the calling component whenever the store changes. */
 function useStore(): Store {
@@ -46,7 +56,8 @@ export function App() {
   return <Shell s={s} />;
 }
 
-export function LangSwitch({ s }: { s: Store }) {
+/** The language switch; `short` (the top bar) names them RU / EN to leave the room to the navigation. */
+export function LangSwitch({ s, short }: { s: Store; short?: boolean }) {
   return (
     <select
       class="cn-lang"
@@ -58,7 +69,7 @@ export function LangSwitch({ s }: { s: Store }) {
     >
       {LANGS.map((lang) => (
         <option key={lang} value={lang}>
-          {lang === 'ru' ? 'Русский' : 'English'}
+          {short ? lang.toUpperCase() : lang === 'ru' ? 'Русский' : 'English'}
         </option>
       ))}
     </select>
@@ -172,9 +183,10 @@ function ConnIndicator({ s }: { s: Store }) {
   const label = s.conn === 'open' ? t('connOpen') : s.conn === 'connecting' ? (s.everWelcomed ? t('connConnecting') : t('connFirst')) : t('connOffline');
   const pendingCount = s.pending.size;
   return (
-    <span class="cn-conn" data-testid="cn-conn" data-state={s.conn} title={s.conn === 'open' ? t('connOpenTitle') : t('connConnectingTitle')} role="status">
+    <span class="cn-conn" data-testid="cn-conn" data-state={s.conn} title={s.conn === 'open' ? `${label}: ${t('connOpenTitle')}` : t('connConnectingTitle')} role="status">
       <i aria-hidden="true" />
-      {label}
+      {/* Connected is the normal state: a green dot says it; trouble is spelt out. */}
+      <span class={s.conn === 'open' ? 'cn-sr' : undefined}>{label}</span>
       {pendingCount > 0 && s.conn !== 'open' && <b class="cn-conn-pending">{pendingCount}</b>}
     </span>
   );
@@ -216,8 +228,8 @@ function Shell({ s }: { s: Store }) {
     to();
   };
   const inboxRoute = { page: 'inbox' as const, view: route.page === 'inbox' ? route.view : ('all' as const), id: openId };
-  // Categories and custom fields are pages of the settings.
-  const current = route.page === 'categories' || route.page === 'fields' ? 'settings' : route.page;
+  // The settings' sub-pages light up "Settings"; macros light up the canned responses.
+  const current = navEntry(route.page);
   const pageLink = (page: Page, label: StringKey, badge?: preact.JSX.Element | null) =>
     s.mayOpen({ page }) && (
       <a href={routePath({ page })} data-testid={`cn-nav-${page}`} aria-current={current === page ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate({ page } as Route))}>
@@ -288,7 +300,7 @@ function Shell({ s }: { s: Store }) {
           <button type="button" class="cn-icon-btn" data-testid="cn-shortcuts-button" title={`${t('shortcuts')} (?)`} aria-label={t('shortcuts')} onClick={() => setHelp(!help)}>
             ?
           </button>
-          <LangSwitch s={s} />
+          <LangSwitch s={s} short />
           <span class="cn-me" title={me.email}>
             {me.name}
             <small>{t(`role_${me.role}`)}</small>
@@ -320,6 +332,20 @@ function Shell({ s }: { s: Store }) {
         <CategoriesPage s={s} />
       ) : route.page === 'fields' ? (
         <FieldsPage s={s} />
+      ) : route.page === 'routing' || route.page === 'sla' || route.page === 'forms' || route.page === 'reviewer' || route.page === 'macros' ? (
+        <Suspense fallback={<main class="cn-admin"><p class="cn-muted">{t('loading')}</p></main>}>
+          {route.page === 'routing' ? (
+            <RoutingPage s={s} />
+          ) : route.page === 'sla' ? (
+            <SlaPage s={s} />
+          ) : route.page === 'forms' ? (
+            <FormsPage s={s} />
+          ) : route.page === 'reviewer' ? (
+            <ReviewerPage s={s} />
+          ) : (
+            <MacrosPage s={s} />
+          )}
+        </Suspense>
       ) : (
         <main class={`cn-inbox${openId ? ' has-open' : ''}${s.infoOpen ? ' info-open' : ''}`}>
           <InboxList s={s} />

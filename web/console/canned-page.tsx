@@ -7,6 +7,7 @@ import { PLACEHOLDERS, searchCanned, type CannedForm } from './canned';
 import { preview } from './format';
 import type { FieldErrors } from './host';
 import type { Store } from './store';
+import { TextsSubNav } from './subnav';
 import type { Canned } from './types';
 import { FieldError } from './ui';
 
@@ -74,6 +75,7 @@ export function CannedPage({ s }: { s: Store }) {
 
   return (
     <main class="cn-admin cn-page-canned">
+      <TextsSubNav s={s} />
       <section class="cn-panel">
         <div class="cn-panel-head">
           <h2>{t('cannedTitle')}</h2>

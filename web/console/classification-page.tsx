@@ -9,38 +9,11 @@ import type { FieldErrors } from './host';
 import type { Store } from './store';
 import { treeOrder, type FieldForm } from './taxonomy';
 import { FIELD_TYPES, type Category, type CustomField, type FieldType } from './types';
+import { SettingsSubNav } from './subnav';
 import { FieldError } from './ui';
 
 /** The tree is at most this deep (the server refuses deeper). */
 const MAX_DEPTH = 5;
-
-const SETTINGS_PAGES = ['settings', 'categories', 'fields'] as const;
-const SUBNAV_LABELS = { settings: 'settingsGeneral', categories: 'categoriesTitle', fields: 'fieldsTitle' } as const;
-
-/** The admin's settings pages: general (settings-page.tsx), categories, custom fields. */
-export function SettingsSubNav({ s }: { s: Store }) {
-  const t = s.t;
-  const page = s.route.page;
-  return (
-    <nav class="cn-subnav" aria-label={t('navSettings')}>
-      {SETTINGS_PAGES.map((name) => (
-        <a
-          key={name}
-          href={`/console/${name}`}
-          data-testid={`cn-subnav-${name}`}
-          aria-current={page === name ? 'page' : undefined}
-          onClick={(event) => {
-            if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-            event.preventDefault();
-            s.navigate({ page: name });
-          }}
-        >
-          {t(SUBNAV_LABELS[name])}
-        </a>
-      ))}
-    </nav>
-  );
-}
 
 // ---- categories ---------------------------------------------------------------------------
 

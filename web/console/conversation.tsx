@@ -16,6 +16,7 @@ import type { Lang, Translate } from './i18n';
 import { useMentionPicker } from './mention-picker';
 import { agentHandles, splitMentions } from './mentions';
 import { contactName } from './model';
+import { useMacroPicker } from './macro-picker';
 import { findingsBySeq } from './quality';
 import { MessageFaults, ReviewPanel } from './review';
 import { StatusBadge, StatusControls } from './status-menu';
@@ -555,6 +556,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
   };
   const picker = useCannedPicker(s, c, area, update);
   const mentions = useMentionPicker(s, note, area, update);
+  const macros = useMacroPicker(s, c, area, update);
   const coach = useCoach(c.id, text, mode);
   // The box's text at this moment, for a send that waited for the coach.
   const latest = useRef(text);
@@ -614,6 +616,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           <ClipIcon />
           {t('attach')}
         </button>
+        {macros.button}
         <input
           ref={fileInput}
           type="file"
@@ -632,6 +635,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
       <PendingUploads items={uploads} t={t} lang={s.lang} onRemove={(key) => s.uploads.remove(c.id, key)} />
       {picker.element}
       {mentions.element}
+      {macros.element}
       <CoachWarnings coach={coach} t={t} onSendAnyway={() => sendable && sendNow(text)} />
       <textarea
         ref={area}

@@ -9,6 +9,7 @@
  * so the help is complete.
  */
 import { OPEN_CANNED_EVENT } from './canned-picker';
+import { OPEN_MACROS_EVENT } from './macro-picker';
 import type { StringKey } from './i18n';
 import type { Store } from './store';
 import { isSupervisor } from './supervisor';
@@ -82,6 +83,15 @@ export const HOTKEYS: readonly Hotkey[] = [
     match: alt('KeyC'),
     run: ({ openId }) => {
       if (openId) composer()?.dispatchEvent(new CustomEvent(OPEN_CANNED_EVENT));
+    },
+  },
+  {
+    keys: 'Alt+Q',
+    what: 'kbdMacros',
+    alt: true,
+    match: alt('KeyQ'),
+    run: ({ openId }) => {
+      if (openId) composer()?.dispatchEvent(new CustomEvent(OPEN_MACROS_EVENT));
     },
   },
   {

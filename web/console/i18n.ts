@@ -1,12 +1,15 @@
 /**
  * The console's strings, English and Russian. The language is the one stored by the switch
  * (localStorage), else the browser's; `t()` fills `{name}` placeholders. The service desk's
- * strings live in i18n-desk.ts.
+ * strings live in i18n-desk.ts, its automation's (routing, SLA, forms, macros, ratings, the
+ * reviewer's settings) in i18n-automation.ts.
  */
+import { automationEn, automationRu } from './i18n-automation';
 import { deskEn, deskRu } from './i18n-desk';
 
 const en = {
   ...deskEn,
+  ...automationEn,
   appName: 'Helpline',
   // login
   loginTitle: 'Sign in to the console',
@@ -558,6 +561,7 @@ export type StringKey = keyof Strings;
 
 const ru: Strings = {
   ...deskRu,
+  ...automationRu,
   appName: 'Helpline',
   loginTitle: 'Вход в консоль оператора',
   email: 'E-mail',

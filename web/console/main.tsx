@@ -3,5 +3,6 @@ import { render } from 'preact';
 import { App } from './app';
 import './console.css';
 import './desk.css';
+import './automation.css';
 
 render(<App />, document.getElementById('app')!);

@@ -1,11 +1,14 @@
 /**
  * The supervisors' monitor: every open conversation with its customer's wait ticking (amber
- * after a minute, red after three), and every agent with status, time in it and load. Live
+ * after a minute, red after three) and its SLA chip (as in the inbox), and every agent with
+ * status, time in it and load. Live
  * from the console's events (monitor.ts); a click on a conversation opens it, so the
  * supervisor follows it live, whispers to the agent or takes it over.
  */
 import { TeamBadge, TypeBadge } from './conversation';
 import { fullTime, shortTime } from './format';
+import { SlaChip } from './inbox';
+import { slaState } from './inbox-filter';
 import type { Translate } from './i18n';
 import { contactName, lastMessageText } from './model';
 import { WAIT_ALERT_S, WAIT_WARN_S, waitLevel, waitSeconds, type MonitorSort } from './monitor';
@@ -68,6 +71,7 @@ export function MonitorPage({ s }: { s: Store }) {
               <thead>
                 <tr>
                   <SortHeader s={s} sort="wait" label={t('monitorWait')} />
+                  <th>SLA</th>
                   <th>{t('monitorConversation')}</th>
                   <th>{t('monitorChannel')}</th>
                   <th>{t('assignee')}</th>
@@ -172,6 +176,9 @@ function ConversationRow({ s, c, now }: { s: Store; c: Conversation; now: number
         title={c.waiting_since ? t('monitorWaitingSince', { time: fullTime(c.waiting_since, s.lang), warn: WAIT_WARN_S / 60, alert: WAIT_ALERT_S / 60 }) : t('monitorNobodyWaits')}
       >
         {seconds === null ? <span class="cn-muted">—</span> : <b>{elapsed(c.waiting_since, now, s.lang)}</b>}
+      </td>
+      <td class="cn-nowrap" data-testid="cn-monitor-sla" data-state={slaState(c, now) || ''}>
+        {slaState(c, now) ? <SlaChip c={c} now={now} t={t} lang={s.lang} /> : <span class="cn-muted">—</span>}
       </td>
       <td>
         <a

@@ -1,8 +1,11 @@
 /**
  * The supervisors' quality report: per agent (or team) the average review score, how many
- * conversations were reviewed, a bar per day and the most frequent faults; a click on a row or
- * a fault lists those conversations (lowest score first), each opening the conversation.
+ * conversations were reviewed, a bar per day and the most frequent faults, and per agent the
+ * customers' ratings (CSAT); a click on a row or a fault lists those conversations (lowest
+ * score first), each opening the conversation.
  */
+import { useEffect } from 'preact/hooks';
+import { Stars } from './conversation-extras';
 import { shortTime } from './format';
 import { contactName } from './model';
 import { faultDescription, faultLabel, QUALITY_DAYS, scoreLevel, type Drill, type QualityGrouping } from './quality';
@@ -16,6 +19,11 @@ export function QualityPage({ s }: { s: Store }) {
   const t = s.t;
   const q = s.quality;
   const groupName = (group: QualityGroup) => group.name || t(q.group === 'team' ? 'qualityNoTeam' : 'unassigned');
+  const byAgent = q.group === 'agent';
+  // Ratings are credited to agents: the column is there when the report is by agent.
+  useEffect(() => {
+    if (byAgent) void s.csat.loadReport(q.days);
+  }, [q.days, byAgent]);
   return (
     <main class="cn-monitor-page cn-quality-page" data-testid="cn-quality">
       <section class="cn-panel" data-testid="cn-quality-groups" data-count={q.groups.length} data-group={q.group}>
@@ -79,6 +87,11 @@ export function QualityPage({ s }: { s: Store }) {
                   <th>{t(q.group === 'team' ? 'monitorTeam' : 'agent')}</th>
                   <th class="cn-right">{t('qualityScore')}</th>
                   <th class="cn-right">{t('qualityReviewed')}</th>
+                  {byAgent && (
+                    <th class="cn-right" title={t('csatColumnTitle')}>
+                      CSAT
+                    </th>
+                  )}
                   <th>{t('qualityByDay')}</th>
                   <th>{t('qualityTopFaults')}</th>
                 </tr>
@@ -115,6 +128,7 @@ export function QualityPage({ s }: { s: Store }) {
                       <td class="cn-right" data-testid="cn-quality-count">
                         {group.conversations}
                       </td>
+                      {byAgent && <CsatCell s={s} agentId={group.id} />}
                       <td>
                         <Bars series={group.series} days={q.days} t={s.t} />
                       </td>
@@ -147,6 +161,31 @@ export function QualityPage({ s }: { s: Store }) {
       </section>
       {q.drill && <DrillDown s={s} drill={q.drill} />}
     </main>
+  );
+}
+
+/** An agent's ratings: the average (a star), how many, and the share of 4 and 5. */
+function CsatCell({ s, agentId }: { s: Store; agentId: number | null }) {
+  const t = s.t;
+  const row = s.csat.ofAgent(agentId);
+  if (!row || !row.ratings || row.average === null) {
+    return (
+      <td class="cn-right cn-muted" data-testid="cn-quality-csat" data-average="">
+        —
+      </td>
+    );
+  }
+  const title = t('csatCellTitle', { average: row.average.toFixed(2), count: row.ratings, satisfied: Math.round((row.satisfied ?? 0) * 100) });
+  return (
+    <td class="cn-right cn-nowrap" data-testid="cn-quality-csat" data-average={row.average} data-ratings={row.ratings} title={title}>
+      <span class="cn-csat-cell">
+        <Stars rating={Math.round(row.average)} label={title} />
+        <b>{row.average.toFixed(1)}</b>
+        <small class="cn-muted">
+          {row.ratings} · {Math.round((row.satisfied ?? 0) * 100)}%
+        </small>
+      </span>
+    </td>
   );
 }
 

@@ -5,43 +5,18 @@
  */
 import { useState } from 'preact/hooks';
 import { AccountSettingsForm } from './account-settings-form';
-import { SettingsSubNav } from './classification-page';
+import { SettingsSubNav } from './subnav';
 import type { FieldErrors } from './host';
-import type { Translate } from './i18n';
 import { editableInvitation, InvitationsEditor } from './invitations-editor';
 import type { Store } from './store';
-import { WEEKDAYS, type BusinessHours, type FieldMode, type Inbox, type SiteSettings, type Smtp, type Weekday, type WidgetSize } from './types';
+import { cleanHours, HoursEditor } from './hours-editor';
+import type { BusinessHours, FieldMode, Inbox, SiteSettings, Smtp, WidgetSize } from './types';
 import { FieldError } from './ui';
 import { WidgetPreview } from './widget-preview';
 
 const FIELD_MODES: readonly FieldMode[] = ['hidden', 'optional', 'required'];
 const SIZES: readonly WidgetSize[] = ['compact', 'standard', 'large'];
 const PRECHAT: readonly ('name' | 'email' | 'phone')[] = ['name', 'email', 'phone'];
-const FALLBACK_ZONE = 'Europe/Moscow';
-
-function browserZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || FALLBACK_ZONE;
-  } catch {
-    return FALLBACK_ZONE;
-  }
-}
-
-/** Every zone the browser knows, for the timezone field's suggestions. */
-function knownZones(): string[] {
-  try {
-    return ((Intl as any).supportedValuesOf?.('timeZone') as string[] | undefined) || [];
-  } catch {
-    return [];
-  }
-}
-
-/** A working week, 09:00–18:00 Monday to Friday, in the browser's zone. */
-function defaultHours(): BusinessHours {
-  const weekday: [string, string][] = [['09:00', '18:00']];
-  return { timezone: browserZone(), weekly: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday }, holidays: [] };
-}
-
 /** The settings as the form edits them: every field present, copied so edits stay local. */
 function editable(settings: Partial<SiteSettings>): SiteSettings {
   const copy = JSON.parse(JSON.stringify(settings || {}));
@@ -68,17 +43,9 @@ function editable(settings: Partial<SiteSettings>): SiteSettings {
   };
 }
 
-/** What is sent: intervals and holidays left blank are dropped rather than refused. */
+/** What is sent: business hours without blank intervals and holidays. */
 function cleaned(form: SiteSettings): SiteSettings {
-  const settings = { ...form, logo_url: form.logo_url?.trim() || null };
-  if (!settings.hours) return settings;
-  const weekly: BusinessHours['weekly'] = {};
-  for (const day of WEEKDAYS) {
-    const intervals = (settings.hours.weekly[day] || []).filter(([start, end]) => start.trim() || end.trim()).map(([start, end]) => [start.trim(), end.trim()] as [string, string]);
-    if (intervals.length) weekly[day] = intervals;
-  }
-  const holidays = settings.hours.holidays.filter((day) => day.trim());
-  return { ...settings, hours: { timezone: settings.hours.timezone.trim(), weekly, holidays } };
+  return { ...form, logo_url: form.logo_url?.trim() || null, hours: cleanHours(form.hours) };
 }
 
 export function SettingsPage({ s }: { s: Store }) {
@@ -126,7 +93,6 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
   const [form, setForm] = useState<SiteSettings>(() => editable(inbox.settings));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  const zones = knownZones();
 
   const set = <K extends keyof SiteSettings>(key: K, value: SiteSettings[K], errorKey: string = key) => {
     setForm({ ...form, [key]: value });
@@ -151,9 +117,6 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
     setBusy(false);
     setErrors(result);
   };
-
-  const hours = form.hours;
-  const setDay = (day: Weekday, intervals: [string, string][]) => setHours(hours && { ...hours, weekly: { ...hours.weekly, [day]: intervals } }, `hours.weekly.${day}`);
 
   return (
     <form class="cn-form cn-settings-form" onSubmit={submit} noValidate data-testid="cn-site-form" data-inbox-id={inbox.id}>
@@ -316,65 +279,7 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
 
       <fieldset class="cn-fieldset" data-testid="cn-hours">
         <legend>{t('hoursTitle')}</legend>
-        <label class="cn-check">
-          <input type="checkbox" data-testid="cn-hours-on" checked={!!hours} onChange={(e) => setHours((e.currentTarget as HTMLInputElement).checked ? defaultHours() : null)} />
-          <span>{t('hoursOn')}</span>
-        </label>
-        {!hours && <p class="cn-muted cn-small">{t('hoursAlwaysOpen')}</p>}
-        <FieldError errors={errors} name="hours" />
-        {hours && (
-          <>
-            <label>
-              <span>{t('hoursTimezone')}</span>
-              <input
-                type="text"
-                data-testid="cn-hours-timezone"
-                list="cn-zones"
-                value={hours.timezone}
-                maxLength={64}
-                placeholder={FALLBACK_ZONE}
-                aria-invalid={errors['hours.timezone'] ? true : undefined}
-                onInput={(e) => setHours({ ...hours, timezone: (e.currentTarget as HTMLInputElement).value }, 'hours.timezone')}
-              />
-              {zones.length > 0 && (
-                <datalist id="cn-zones">
-                  {zones.map((zone) => (
-                    <option key={zone} value={zone} />
-                  ))}
-                </datalist>
-              )}
-              <FieldError errors={errors} name="hours.timezone" />
-            </label>
-            <FieldError errors={errors} name="hours.weekly" />
-            <table class="cn-hours-table">
-              <tbody>
-                {WEEKDAYS.map((day) => (
-                  <DayRow key={day} t={t} day={day} intervals={hours.weekly[day] || []} onChange={(intervals) => setDay(day, intervals)} error={errors[`hours.weekly.${day}`]} />
-                ))}
-              </tbody>
-            </table>
-            <div class="cn-holidays" data-testid="cn-holidays">
-              <span class="cn-label">{t('hoursHolidays')}</span>
-              {hours.holidays.map((day, index) => (
-                <span key={index} class="cn-holiday">
-                  <input
-                    type="date"
-                    data-testid={`cn-holiday-${index}`}
-                    value={day}
-                    onInput={(e) => setHours({ ...hours, holidays: hours.holidays.map((other, i) => (i === index ? (e.currentTarget as HTMLInputElement).value : other)) }, 'hours.holidays')}
-                  />
-                  <button type="button" class="cn-icon-btn cn-icon-dark" aria-label={t('remove')} title={t('remove')} onClick={() => setHours({ ...hours, holidays: hours.holidays.filter((_, i) => i !== index) }, 'hours.holidays')}>
-                    ×
-                  </button>
-                </span>
-              ))}
-              <button type="button" class="cn-btn cn-btn-small" data-testid="cn-holiday-add" onClick={() => setHours({ ...hours, holidays: [...hours.holidays, ''] })}>
-                + {t('hoursAddHoliday')}
-              </button>
-              <FieldError errors={errors} name="hours.holidays" />
-            </div>
-          </>
-        )}
+        <HoursEditor t={t} hours={form.hours} onChange={setHours} errors={errors} onLabel="hoursOn" offText="hoursAlwaysOpen" />
       </fieldset>
 
       {errors.form && (
@@ -388,37 +293,6 @@ function SiteForm({ s, inbox }: { s: Store; inbox: Inbox }) {
         </button>
       </div>
     </form>
-  );
-}
-
-function DayRow({ t, day, intervals, onChange, error }: { t: Translate; day: Weekday; intervals: [string, string][]; onChange: (intervals: [string, string][]) => void; error?: string }) {
-  const edit = (index: number, side: 0 | 1, value: string) =>
-    onChange(intervals.map((interval, i) => (i === index ? ((side === 0 ? [value, interval[1]] : [interval[0], value]) as [string, string]) : interval)));
-  return (
-    <tr data-testid={`cn-hours-${day}`}>
-      <th>{t(`day_${day}`)}</th>
-      <td>
-        {intervals.length === 0 && <span class="cn-muted">{t('hoursClosed')}</span>}
-        {intervals.map(([start, end], index) => (
-          <span key={index} class="cn-interval">
-            <input type="text" class="cn-time" data-testid={`cn-hours-${day}-${index}-start`} value={start} placeholder="09:00" maxLength={5} inputMode="numeric" aria-label={t('hoursFrom')} aria-invalid={error ? true : undefined} onInput={(e) => edit(index, 0, (e.currentTarget as HTMLInputElement).value)} />
-            –
-            <input type="text" class="cn-time" data-testid={`cn-hours-${day}-${index}-end`} value={end} placeholder="18:00" maxLength={5} inputMode="numeric" aria-label={t('hoursTo')} aria-invalid={error ? true : undefined} onInput={(e) => edit(index, 1, (e.currentTarget as HTMLInputElement).value)} />
-            <button type="button" class="cn-icon-btn cn-icon-dark" aria-label={t('remove')} title={t('remove')} onClick={() => onChange(intervals.filter((_, i) => i !== index))}>
-              ×
-            </button>
-          </span>
-        ))}
-        <button type="button" class="cn-btn cn-btn-small cn-btn-quiet" data-testid={`cn-hours-${day}-add`} onClick={() => onChange([...intervals, intervals.length ? ['', ''] : ['09:00', '18:00']])}>
-          + {t('hoursAddInterval')}
-        </button>
-        {error && (
-          <div class="cn-field-error" data-testid="cn-field-error" data-field={`hours.weekly.${day}`} role="alert">
-            {error}
-          </div>
-        )}
-      </td>
-    </tr>
   );
 }
 

@@ -1,11 +1,13 @@
 /**
- * The right column. "Details": the conversation's properties (properties.tsx), who the
- * customer is, where they are on the site, their other conversations, and bans. "History":
- * the conversation's changes (audit.tsx).
+ * The right column. "Details": the conversation's properties (properties.tsx), the customer's
+ * rating and the submitted web form (conversation-extras.tsx), who the customer is, where they
+ * are on the site, their other conversations, and bans. "History": the conversation's changes
+ * (audit.tsx).
  */
 import { useState } from 'preact/hooks';
 import { AuditTrail } from './audit';
 import { BanDialog } from './bans-page';
+import { RatingBlock, SubmittedForm } from './conversation-extras';
 import { fullTime, preview, safeHref, shortTime } from './format';
 import { contactName } from './model';
 import { PropertiesPanel } from './properties';
@@ -60,6 +62,8 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
       ) : (
         <>
           <PropertiesPanel key={id} s={s} c={conversation} />
+          <RatingBlock s={s} c={conversation} />
+          {conversation.type === 'form' && <SubmittedForm s={s} c={conversation} />}
           <div class="cn-visitor-head">
             <span
               class={`cn-online${visitor?.online ? ' is-online' : ''}`}

@@ -15,8 +15,10 @@
  * (live visitors), teams.ts, chat.ts (the operator chat), monitor.ts (the supervisors' live
  * monitor), supervisor.ts (whispers, taking over), quality.ts (reviews, the quality report),
  * inbox-lists.ts (the list's filter, pages and bulk selection), views.ts (saved views),
- * taxonomy.ts (categories, custom fields, tags) and desk.ts (properties, statuses, the audit
- * trail, bulk actions).
+ * taxonomy.ts (categories, custom fields, tags), desk.ts (properties, statuses, the audit
+ * trail, bulk actions), routing.ts (routing rules), sla.ts (SLA policies, breach alerts),
+ * forms.ts (inboxes, web forms, submissions), macros.ts, csat.ts (ratings) and reviewer.ts
+ * (the automatic reviewer's settings).
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
@@ -27,18 +29,24 @@ import { ApiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './
 import { Bans } from './bans';
 import { CannedResponses } from './canned';
 import { OperatorChat, type ChatHost } from './chat';
+import { Csat } from './csat';
 import { Desk, type DeskHost } from './desk';
 import { Uploads } from './files';
+import { WebForms } from './forms';
 import { preview } from './format';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
 import { InboxLists, type ListHost } from './inbox-lists';
+import { Macros } from './macros';
 import { contactName, contribution, isStale } from './model';
 import { Monitor } from './monitor';
 import { StoredOutbox } from './outbox';
 import { Presence } from './presence';
 import { QualityReport, Reviews } from './quality';
+import { ReviewerSettings } from './reviewer';
 import { ADMIN_PAGES, parseRoute, rememberView, routePath, storedView, SUPERVISOR_PAGES, type Route } from './route';
+import { RoutingRules } from './routing';
 import { SiteSettingsStore } from './site-settings';
+import { slaBreachNews, SlaPolicies } from './sla';
 import { composerKinds, isPrivateKind, isSupervisor, knownKind, takenAwayNews, whisperNews, type News } from './supervisor';
 import { Taxonomy } from './taxonomy';
 import { Teams } from './teams';
@@ -183,6 +191,12 @@ export class Store {
   readonly views = new SavedViews(this);
   readonly desk = new Desk(this.deskHost());
   readonly inbox = new InboxLists(this.listHost());
+  readonly routing = new RoutingRules(this);
+  readonly sla = new SlaPolicies(this);
+  readonly forms = new WebForms(this);
+  readonly macros = new Macros(this.deskHost());
+  readonly csat = new Csat(this);
+  readonly reviewer = new ReviewerSettings(this);
 
   private listeners = new Set<() => void>();
   private emitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -430,6 +444,7 @@ export class Store {
     this.taxonomy.reset();
     this.views.reset();
     this.desk.reset();
+    for (const module of [this.routing, this.sla, this.forms, this.macros, this.csat, this.reviewer]) module.reset();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -647,6 +662,9 @@ export class Store {
           this.teams.apply(data.team as TeamInfo, data.deleted === true);
           this.monitor.team(data.team as TeamInfo, data.deleted === true);
         }
+        break;
+      case 'sla.breached':
+        if (source === 'event') this.announce(slaBreachNews(data, this.me, this.t));
         break;
       default:
         break;
@@ -1285,6 +1303,11 @@ export class Store {
     else if (page === 'monitor') void this.monitor.load();
     else if (page === 'quality') void this.quality.load();
     else if (page === 'canned') void this.canned.load();
+    else if (page === 'macros') void Promise.all([this.macros.load(), this.taxonomy.load(), this.teams.load(), this.team.load()]);
+    else if (page === 'routing') void Promise.all([this.routing.load(), this.sla.load(), this.forms.load(), this.taxonomy.load(), this.teams.load(), this.team.load()]);
+    else if (page === 'sla') void Promise.all([this.sla.load(), this.forms.load(), this.taxonomy.load()]);
+    else if (page === 'forms') void Promise.all([this.forms.load(), this.taxonomy.load()]);
+    else if (page === 'reviewer') void this.reviewer.load();
     else if (page === 'bans') void this.bans.load();
     else if (page === 'categories' || page === 'fields') void this.taxonomy.load();
     else if (page === 'settings') {

@@ -1,12 +1,21 @@
 /**
- * Teams (docs/protocol.md, `/api/v1/teams`): groups of agents with a chat room each, and a
- * queue a conversation can be transferred to. Every agent reads the list (the transfer
- * dialog); admins create, rename, change members and delete. `team.updated` events keep it
- * current.
+ * Teams (docs/protocol.md, `/api/v1/teams` and "Assignment"): groups of agents with a chat
+ * room each, and a queue a conversation can be transferred to, given out least loaded first,
+ * round robin or by hand, and handed on when its assignee leaves the customer unanswered.
+ * Every agent reads the list (the transfer dialog); admins create, rename, change members,
+ * the assignment and delete. `team.updated` events keep it current.
  */
 import { ApiError, del, get, patch, post } from './api';
 import { fieldErrors, type FieldErrors, type Host } from './host';
-import type { TeamInfo } from './types';
+import type { Assignment, TeamInfo } from './types';
+
+export interface TeamForm {
+  name: string;
+  member_ids: number[];
+  assignment?: Assignment;
+  /** Seconds; 0: never. */
+  reassign_after?: number;
+}
 
 export class Teams {
   list: TeamInfo[] = [];
@@ -50,15 +59,16 @@ export class Teams {
     const me = this.host.me?.id;
     const before = this.byId(team.id);
     const rest = this.list.filter((other) => other.id !== team.id);
-    this.list = deleted ? rest : sortTeams([...rest, team]);
+    // What an event leaves out (an older server's has only id, name and members) is kept.
+    this.list = deleted ? rest : sortTeams([...rest, { ...before, ...team }]);
     const wasIn = !!me && !!before?.member_ids.includes(me);
     const isIn = !!me && !deleted && team.member_ids.includes(me);
     if (wasIn !== isIn || (isIn && before?.name !== team.name)) this.onMembership();
   }
 
   /** Admin: creates (no `id`) or changes a team; resolves to errors by field, empty when saved. */
-  async save(form: { name: string; member_ids: number[] }, id?: number): Promise<FieldErrors> {
-    const body = { name: form.name.trim(), member_ids: form.member_ids };
+  async save(form: TeamForm, id?: number): Promise<FieldErrors> {
+    const body = { ...form, name: form.name.trim() };
     try {
       const data = id === undefined ? await post<{ team: TeamInfo }>('/api/v1/teams', body) : await patch<{ team: TeamInfo }>(`/api/v1/teams/${id}`, body);
       this.apply(data.team);
@@ -66,7 +76,7 @@ export class Teams {
       return {};
     } catch (error) {
       if (error instanceof ApiError && error.code === 'conflict') return { name: this.host.t('teamNameTaken') };
-      return fieldErrors(error, this.host, ['name', 'member_ids']);
+      return fieldErrors(error, this.host, ['name', 'member_ids', 'assignment', 'reassign_after']);
     } finally {
       this.host.emit();
     }

@@ -49,8 +49,8 @@ export interface ContactRef {
   phone: string | null;
 }
 
-/** `chat` (started while the site was online), `offline` (the offline form) or `callback`. */
-export type ConversationType = 'chat' | 'offline' | 'callback';
+/** `chat` (started while the site was online), `offline` (the offline form), `callback` or `form` (a web form's submission). */
+export type ConversationType = 'chat' | 'offline' | 'callback' | 'form';
 
 export interface Conversation {
   id: number;
@@ -231,6 +231,14 @@ export interface Agent {
   /** Open conversations assigned to the agent: only `GET /api/v1/agents` tells it. */
   load?: number;
   is_active: boolean;
+  /** What the agent is given from a team's queue (empty lists: any). */
+  skills?: Skills;
+}
+
+/** Languages ("ru") and category ids an agent takes; an empty list takes any. */
+export interface Skills {
+  languages: string[];
+  categories: number[];
 }
 
 export interface Canned {
@@ -354,10 +362,17 @@ export interface AccountSettings {
   files: { max_mb: number; kinds: FileKind[] };
 }
 
+/** How a team gives out the conversations routed to it. */
+export type Assignment = 'least_loaded' | 'round_robin' | 'manual';
+export const ASSIGNMENTS: readonly Assignment[] = ['least_loaded', 'round_robin', 'manual'];
+
 export interface TeamInfo {
   id: number;
   name: string;
   member_ids: number[];
+  assignment?: Assignment;
+  /** Seconds without an answer after which the assignee's conversation goes to another member (0: never). */
+  reassign_after?: number;
 }
 
 /** A message of the operator chat. Rooms: `team:<id>` and `dm:<a>:<b>`. */
