@@ -112,7 +112,9 @@ async def test_properties_are_set_in_the_sidebar_kept_and_listed_in_the_history(
 
         await eventually(saved, what="the properties stored")
 
-        # A value the server refuses is shown by its field; nothing changes.
+        # A value the server refuses is shown by its field; nothing changes. (First the console
+        # shows what was stored: a stored value arriving later replaces what is being typed.)
+        await expect(order).to_have_value("1042")
         await order.fill("10000000000000000")
         await order.press("Enter")
         error = props.locator("[data-testid=cn-field-error][data-field='fields.order_no']")
