@@ -193,9 +193,16 @@ async def create_inbox(
 
 
 async def update_inbox(
-    session: AsyncSession, *, actor: Agent, inbox: Inbox, name: str | None, settings: dict[str, Any] | None
+    session: AsyncSession,
+    *,
+    actor: Agent,
+    inbox: Inbox,
+    name: str | None,
+    settings: dict[str, Any] | None,
+    is_active: bool | None = None,
 ) -> None:
-    """An admin renames an inbox or replaces its settings (validated for its channel)."""
+    """An admin renames an inbox, replaces its settings (validated for its channel) or
+    switches it off and on."""
     if actor.role != Role.admin:
         raise Forbidden()
     audit = Actor(AuthorType.agent, actor.id, actor.name)
@@ -213,13 +220,13 @@ async def update_inbox(
             settings = model.model_validate(settings).model_dump(mode="json")
         except ValidationError as error:
             raise invalid_field_of(error, "settings") from None
-    for field, new in (("name", name), ("settings", settings)):
+    for field, new in (("name", name), ("settings", settings), ("is_active", is_active)):
         old = getattr(inbox, field)
         if new is None or new == old:
             continue
         record_change(
             session, account_id=inbox.account_id, actor=audit, entity_type="inbox", entity_id=inbox.id,
-            field=field, old=old if field == "name" else None, new=new if field == "name" else "changed",
+            field=field, old=None if field == "settings" else old, new="changed" if field == "settings" else new,
         )
         setattr(inbox, field, new)
     await session.flush()

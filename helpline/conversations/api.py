@@ -180,7 +180,14 @@ async def list_inboxes(context: CurrentAgent, services: ServicesDep) -> dict:
         inboxes = (
             await session.scalars(select(Inbox).where(Inbox.account_id == context.agent.account_id).order_by(Inbox.id))
         ).all()
-    return {"inboxes": [inbox_out(i) for i in inboxes]}
+    return {"inboxes": [_with_url(services, inbox_out(i)) for i in inboxes]}
+
+
+def _with_url(services: ServicesDep, out: dict) -> dict:
+    """A web form's page address (its embed snippet is an iframe of `url?embed=1`)."""
+    if out["channel"] == "form":
+        out["url"] = f"{services.settings.base_url}/forms/{out['site_key']}"
+    return out
 
 
 @router.patch("/inboxes/{inbox_id}")
@@ -189,8 +196,10 @@ async def patch_inbox(inbox_id: int, body: InboxPatchIn, context: CurrentAdmin, 
         inbox = await session.get(Inbox, inbox_id, with_for_update=True)
         if inbox is None or inbox.account_id != context.agent.account_id:
             raise NotFound("No such inbox.")
-        await actions.update_inbox(session, actor=context.agent, inbox=inbox, name=body.name, settings=body.settings)
-    return {"inbox": inbox_out(inbox)}
+        await actions.update_inbox(
+            session, actor=context.agent, inbox=inbox, name=body.name, settings=body.settings, is_active=body.is_active
+        )
+    return {"inbox": _with_url(services, inbox_out(inbox))}
 
 
 @router.get("/inboxes/{inbox_id}/invitations")

@@ -219,6 +219,7 @@ class ReadIn(BaseModel):
 class InboxPatchIn(BaseModel):
     name: str | None = Field(None, max_length=200)
     settings: dict[str, Any] | None = None
+    is_active: bool | None = Field(None, strict=True)  # a switched-off form answers 404
 
 
 def inbox_out(inbox: Inbox) -> dict[str, Any]:

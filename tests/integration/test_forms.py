@@ -117,3 +117,16 @@ async def test_the_page_form_works_without_javascript_and_is_routed(server: Serv
     assert done.status_code == 200 and "ответим в течение дня" in done.text
     [summary] = await conversations(agent)
     assert summary["tags"] == ["возврат"] and summary["priority"] == "high"
+
+
+async def test_a_form_can_be_switched_off(server: Server, tenant: Tenant, admin: Agent) -> None:
+    form = await make_form(admin)
+    listed = [i for i in (await admin.get("/api/v1/inboxes")).json()["inboxes"] if i["id"] == form["id"]]
+    assert listed[0]["url"] == form["url"]
+    off = await admin.patch(f"/api/v1/inboxes/{form['id']}", {"is_active": False})
+    assert off.status_code == 200 and off.json()["inbox"]["is_active"] is False
+    async with httpx.AsyncClient(base_url=server.url) as customer:
+        assert (await customer.get(f"/forms/{form['site_key']}")).status_code == 404
+        refused = await customer.post(f"/api/forms/v1/{form['site_key']}/submissions", data={**VALUES, "client_id": new_client_id()})
+        assert refused.status_code == 404
+    assert (await admin.patch(f"/api/v1/inboxes/{form['id']}", {"is_active": "no"})).status_code == 422
