@@ -69,6 +69,8 @@ async def test_a_submission_becomes_a_conversation_and_stays_as_sent(server: Ser
     original = (await agent.get(f"/api/v1/conversations/{summary['id']}/submission")).json()["submission"]
     assert original["values"] == {"name": "Анна", "email": "Anna@example.com", "topic": "Возврат", "order": 1042,
                                   "text": "Пришёл не тот размер, хочу вернуть.", "agree": True}
+    assert [f["name"] for f in original["files"]] == ["receipt.pdf"]
+    assert (await agent.http.get(original["files"][0]["url"])).content.startswith(b"%PDF")
     entries = (await agent.get(f"/api/v1/conversations/{summary['id']}/audit")).json()["entries"]
     assert ("fields.order_no", "1042", "1043") in {(e["field"], e["old"], e["new"]) for e in entries}
     assert (await agent.get(f"/api/v1/conversations/{detail['conversation']['id']}/submission")).status_code == 200

@@ -98,7 +98,19 @@ export function SubmittedForm({ s, c }: { s: Store; c: Conversation }) {
               </Fragment>
             ))}
           </dl>
-          {submission.files.length > 0 && <p class="cn-muted cn-small">{t('submissionFiles', { count: submission.files.length })}</p>}
+          {submission.files.length > 0 && (
+            <p class="cn-muted cn-small">
+              {t('submissionFiles', { count: submission.files.length })}:{' '}
+              {submission.files.map((file, index) => (
+                <span key={file.id}>
+                  {index > 0 && ', '}
+                  <a href={file.url} target="_blank" rel="noopener noreferrer" data-testid="cn-submission-file">
+                    {file.name}
+                  </a>
+                </span>
+              ))}
+            </p>
+          )}
           <p class="cn-muted cn-small">{t('submissionAt', { time: fullTime(submission.created_at, s.lang) })}</p>
         </>
       )}

@@ -42,8 +42,8 @@ export interface FormInbox extends Omit<Inbox, 'settings'> {
 export interface Submission {
   values: Record<string, unknown>;
   fields: FormField[];
-  /** Ids of the files; they came with the conversation's first message. */
-  files: number[];
+  /** The files sent with the form (also on the conversation's first message). */
+  files: { id: number; name: string; url: string }[];
   created_at: string;
 }
 

@@ -23,8 +23,8 @@ from helpline.channels.form.settings import FormSettings, clean_values
 from helpline.contacts.bans import Who
 from helpline.conversations import queries
 from helpline.conversations.actions import agent_actor, create_inbox
-from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of
-from helpline.conversations.models import Channel, Inbox
+from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of, file_out
+from helpline.conversations.models import Attachment, Channel, Inbox
 from helpline.conversations.schemas import CLIENT_ID_PATTERN, inbox_out
 from helpline.core.errors import ChatUnavailable, HelplineError, InvalidField, NotFound, RateLimited, UnknownSite, invalid_field_of
 from helpline.core.http import ServicesDep, client_ip
@@ -221,9 +221,14 @@ async def original_submission(conversation_id: int, context: CurrentAgent, servi
     async with services.db.read() as session:
         conversation = await queries.get_conversation_for(session, context.agent, conversation_id)
         row = await session.scalar(select(FormSubmission).where(FormSubmission.conversation_id == conversation.id))
-    if row is None:
-        raise NotFound("This conversation did not come from a form.")
-    return {"submission": {"values": row.data["values"], "fields": row.data["fields"], "files": row.data["files"],
+        if row is None:
+            raise NotFound("This conversation did not come from a form.")
+        files = (
+            await session.scalars(
+                select(Attachment).where(Attachment.id.in_(row.data["files"]), Attachment.account_id == conversation.account_id)
+            )
+        ).all() if row.data["files"] else []
+    return {"submission": {"values": row.data["values"], "fields": row.data["fields"], "files": [file_out(f) for f in files],
                            "created_at": row.created_at.isoformat()}}
 
 
