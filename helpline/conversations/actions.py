@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from helpline.accounts.models import Account, Agent, Role, Team
-from helpline.accounts.settings import AccountSettings
 from helpline.contacts.actions import update_contact
 from helpline.contacts.models import Contact
 from helpline.core.audit import Actor, record_change
@@ -765,9 +764,8 @@ async def set_status(
     """Move the conversation through its life: open, pending (waiting for the customer),
     snoozed until a time, resolved, closed. Closed is final.
 
-    Snoozing wakes the conversation at `snoozed_until` and resolving closes it after the
-    account's `close_after_days`, both by durable jobs keyed by the moment they were set, so
-    a later change makes them no-ops and a restart fires each once.
+    The desk's status hooks wake a snoozed conversation and close a resolved one later
+    (helpline.desk.actions), and keep the SLA clocks in step.
     """
     if conversation.status == Status.closed and status != Status.closed:
         raise InvalidField("A closed conversation is final; the customer's next message starts a new one.", field="status")
@@ -785,13 +783,6 @@ async def set_status(
     if conversation.snoozed_until != snoozed_until:
         changes.append(("snoozed_until", conversation.snoozed_until, snoozed_until))
         conversation.snoozed_until = snoozed_until
-    if status == Status.snoozed:
-        assert snoozed_until is not None
-        await enqueue(
-            session, kind="desk.wake", payload={"conversation_id": conversation.id, "at": snoozed_until.isoformat()},
-            account_id=conversation.account_id, due_at=snoozed_until,
-            key=f"desk.wake:{conversation.id}:{snoozed_until.isoformat()}",
-        )
     if status == Status.resolved:
         if actor.type == AuthorType.agent:
             await _check_required_fields(session, conversation)
@@ -802,14 +793,6 @@ async def set_status(
             session, kind="quality.review", payload={"conversation_id": conversation.id},
             account_id=conversation.account_id, key=f"quality.review:{conversation.id}:{conversation.last_seq}",
         )
-        account = await session.get(Account, conversation.account_id)
-        days = AccountSettings.of(account.settings if account else None).close_after_days
-        if days:
-            await enqueue(
-                session, kind="desk.close", payload={"conversation_id": conversation.id, "resolved_at": now.isoformat()},
-                account_id=conversation.account_id, due_at=now + timedelta(days=days),
-                key=f"desk.close:{conversation.id}:{now.isoformat()}",
-            )
     elif status == Status.closed:
         conversation.closed_at = now
         conversation.waiting_since = None

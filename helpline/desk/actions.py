@@ -8,21 +8,24 @@ see the conversation.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.accounts.models import Agent
+from helpline.accounts.models import Account, Agent
+from helpline.accounts.settings import AccountSettings
 from helpline.core.audit import SYSTEM, Actor
+from helpline.core.clock import utcnow
 from helpline.core.errors import InvalidField, NotFound
-from helpline.core.jobs import Job, job_handler
+from helpline.core.jobs import Job, enqueue, job_handler
 from helpline.core.runtime import Services
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Conversation, Status
 from helpline.desk import sla
-from helpline.desk.models import ConversationTag, Priority
+from helpline.desk.filters import InboxFilter
+from helpline.desk.models import ConversationTag, Priority, SavedView
 from helpline.desk.taxonomy import category_of, clean_field_values, custom_fields_of
 
 MAX_TAGS = 20
@@ -175,7 +178,59 @@ async def bulk_update(
             raise InvalidField("Bulk actions are assign, status, add_tags, remove_tags and priority.", field="type")
 
 
+# --- Saved views -------------------------------------------------------------------------------
+
+
+async def save_view(
+    session: AsyncSession,
+    *,
+    agent: Agent,
+    name: str,
+    filters: InboxFilter,
+    shared: bool,
+    position: int,
+    view: SavedView | None = None,
+) -> SavedView:
+    """Create a saved view (the agent's own, or shared with the account), or change one."""
+    if view is None:
+        view = SavedView(account_id=agent.account_id, created_at=utcnow())
+        session.add(view)
+    view.name = " ".join(name.split())
+    view.filters = filters.model_dump(mode="json", exclude_defaults=True)
+    view.agent_id = None if shared else agent.id
+    view.position = position
+    await session.flush()
+    return view
+
+
+async def delete_view(session: AsyncSession, *, view: SavedView) -> None:
+    await session.delete(view)
+    await session.flush()
+
+
 # --- Timers ------------------------------------------------------------------------------------
+
+
+async def schedule_timers(session: AsyncSession, conversation: Conversation, old: str, new: Status) -> None:
+    """A status hook: a snoozed conversation wakes at `snoozed_until`; a resolved one closes
+    after the account's `close_after_days`. The jobs are keyed by the moment they were set,
+    so a later change makes them no-ops and a restart fires each once."""
+    if new == Status.snoozed and conversation.snoozed_until is not None:
+        at = conversation.snoozed_until
+        await enqueue(
+            session, kind="desk.wake", payload={"conversation_id": conversation.id, "at": at.isoformat()},
+            account_id=conversation.account_id, due_at=at, key=f"desk.wake:{conversation.id}:{at.isoformat()}",
+        )
+    elif new == Status.resolved and conversation.resolved_at is not None:
+        account = await session.get(Account, conversation.account_id)
+        days = AccountSettings.of(account.settings if account else None).close_after_days
+        if days:
+            at = conversation.resolved_at
+            await enqueue(
+                session, kind="desk.close", payload={"conversation_id": conversation.id, "resolved_at": at.isoformat()},
+                account_id=conversation.account_id, due_at=at + timedelta(days=days),
+                key=f"desk.close:{conversation.id}:{at.isoformat()}",
+            )
 
 
 @job_handler("desk.wake")
@@ -210,3 +265,6 @@ async def tag_counts(session: AsyncSession, account_id: int) -> list[dict[str, A
         .limit(500)
     )
     return [{"tag": tag, "count": count} for tag, count in rows.tuples()]
+
+
+conversation_actions.status_hooks.append(schedule_timers)

@@ -14,7 +14,7 @@ from helpline.accounts.auth import CurrentAdmin, CurrentAgent
 from helpline.accounts.models import Agent
 from helpline.contacts.models import Contact
 from helpline.core.audit import AuditEntry
-from helpline.core.clock import isoformat, utcnow
+from helpline.core.clock import isoformat
 from helpline.core.errors import InvalidField, NotFound
 from helpline.core.http import ServicesDep
 from helpline.conversations import actions as conversation_actions
@@ -252,13 +252,9 @@ async def list_views(context: CurrentAgent, services: ServicesDep) -> dict:
 async def create_view(body: ViewIn, context: CurrentAgent, services: ServicesDep) -> dict:
     _check_shared(body, context)
     async with services.db.transaction() as session:
-        view = SavedView(
-            account_id=context.agent.account_id, agent_id=None if body.shared else context.agent.id,
-            name=" ".join(body.name.split()), filters=body.filters.model_dump(mode="json", exclude_defaults=True),
-            position=body.position, created_at=utcnow(),
+        view = await actions.save_view(
+            session, agent=context.agent, name=body.name, filters=body.filters, shared=body.shared, position=body.position
         )
-        session.add(view)
-        await session.flush()
     return {"view": view_out(view)}
 
 
@@ -267,17 +263,15 @@ async def update_view(view_id: int, body: ViewIn, context: CurrentAgent, service
     _check_shared(body, context)
     async with services.db.transaction() as session:
         view = await _own_view(session, context, view_id)
-        view.name = " ".join(body.name.split())
-        view.filters = body.filters.model_dump(mode="json", exclude_defaults=True)
-        view.agent_id = None if body.shared else context.agent.id
-        view.position = body.position
-        await session.flush()
+        await actions.save_view(
+            session, agent=context.agent, name=body.name, filters=body.filters, shared=body.shared,
+            position=body.position, view=view,
+        )
     return {"view": view_out(view)}
 
 
 @router.delete("/views/{view_id}", status_code=204)
 async def delete_view(view_id: int, context: CurrentAgent, services: ServicesDep) -> Response:
     async with services.db.transaction() as session:
-        view = await _own_view(session, context, view_id)
-        await session.delete(view)
+        await actions.delete_view(session, view=await _own_view(session, context, view_id))
     return Response(status_code=204)

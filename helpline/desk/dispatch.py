@@ -21,7 +21,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent, AgentStatus, Team, TeamMember
@@ -30,6 +30,7 @@ from helpline.core.clock import utcnow
 from helpline.core.jobs import Job, enqueue, job_handler
 from helpline.core.runtime import Services
 from helpline.conversations.models import Conversation, Status
+from helpline.conversations.queries import open_loads
 
 DEFAULT_HANDLE_SECONDS = 300.0
 
@@ -42,15 +43,6 @@ def _skilled(agent: Agent, conversation: Conversation) -> bool:
     return not (categories and conversation.category_id and conversation.category_id not in categories)
 
 
-async def _loads(session: AsyncSession, agent_ids: list[int]) -> dict[int, int]:
-    if not agent_ids:
-        return {}
-    rows = await session.execute(
-        select(Conversation.assignee_id, func.count())
-        .where(Conversation.assignee_id.in_(agent_ids), Conversation.status == Status.open)
-        .group_by(Conversation.assignee_id)
-    )
-    return dict(rows.tuples().all())
 
 
 async def online_members(session: AsyncSession, team_id: int) -> list[Agent]:
@@ -73,7 +65,7 @@ async def free_agent(
     members = [m for m in await online_members(session, team.id) if m.id not in exclude]
     if conversation is not None:
         members = [m for m in members if _skilled(m, conversation)]
-    loads = await _loads(session, [m.id for m in members])
+    loads = await open_loads(session, team.account_id)
     free = [m for m in members if loads.get(m.id, 0) < m.capacity]
     if not free:
         return None

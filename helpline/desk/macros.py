@@ -125,6 +125,27 @@ async def apply_macro(session: AsyncSession, *, agent: Agent, conversation: Conv
     return render(macro.reply, placeholder_values(agent, conversation, contact, inbox))
 
 
+async def save_macro(session: AsyncSession, *, agent: Agent, data: MacroIn, macro: Macro | None = None) -> Macro:
+    """Create a macro (the agent's own, or shared by a supervisor or admin), or change one."""
+    name, steps, reply = _clean(data, agent)
+    if macro is None:
+        macro = Macro(account_id=agent.account_id, created_at=utcnow())
+        session.add(macro)
+    elif macro.agent_id is None and agent.role == Role.agent:
+        raise Forbidden("Only supervisors and admins change shared macros.")
+    macro.name, macro.actions, macro.reply = name, steps, reply
+    macro.agent_id = None if data.shared else agent.id
+    await session.flush()
+    return macro
+
+
+async def delete_macro(session: AsyncSession, *, agent: Agent, macro: Macro) -> None:
+    if macro.agent_id is None and agent.role == Role.agent:
+        raise Forbidden("Only supervisors and admins delete shared macros.")
+    await session.delete(macro)
+    await session.flush()
+
+
 router = APIRouter(prefix="/api/v1")
 
 
@@ -159,38 +180,23 @@ def _validated(body: dict[str, Any]) -> MacroIn:
 @router.post("/macros", status_code=201)
 async def create_macro(body: dict[str, Any], context: CurrentAgent, services: ServicesDep) -> dict:
     data = _validated(body)
-    name, actions, reply = _clean(data, context.agent)
     async with services.db.transaction() as session:
-        macro = Macro(
-            account_id=context.agent.account_id, agent_id=None if data.shared else context.agent.id,
-            name=name, actions=actions, reply=reply, created_at=utcnow(),
-        )
-        session.add(macro)
-        await session.flush()
+        macro = await save_macro(session, agent=context.agent, data=data)
     return {"macro": macro_out(macro)}
 
 
 @router.put("/macros/{macro_id}")
 async def update_macro(macro_id: int, body: dict[str, Any], context: CurrentAgent, services: ServicesDep) -> dict:
     data = _validated(body)
-    name, actions, reply = _clean(data, context.agent)
     async with services.db.transaction() as session:
-        macro = await _macro_for(session, context.agent, macro_id)
-        if macro.agent_id is None and context.agent.role == Role.agent:
-            raise Forbidden("Only supervisors and admins change shared macros.")
-        macro.name, macro.actions, macro.reply = name, actions, reply
-        macro.agent_id = None if data.shared else context.agent.id
-        await session.flush()
+        macro = await save_macro(session, agent=context.agent, data=data, macro=await _macro_for(session, context.agent, macro_id))
     return {"macro": macro_out(macro)}
 
 
 @router.delete("/macros/{macro_id}", status_code=204)
-async def delete_macro(macro_id: int, context: CurrentAgent, services: ServicesDep) -> Response:
+async def delete_macro_route(macro_id: int, context: CurrentAgent, services: ServicesDep) -> Response:
     async with services.db.transaction() as session:
-        macro = await _macro_for(session, context.agent, macro_id)
-        if macro.agent_id is None and context.agent.role == Role.agent:
-            raise Forbidden("Only supervisors and admins delete shared macros.")
-        await session.delete(macro)
+        await delete_macro(session, agent=context.agent, macro=await _macro_for(session, context.agent, macro_id))
     return Response(status_code=204)
 
 
