@@ -165,6 +165,11 @@ async def test_least_loaded_and_round_robin_are_fair_within_capacity_and_skills(
     assert await assignee("Where is my order, please?") == c.id
     bad = await admin.patch(f"/api/v1/agents/{c.id}", {"skills": {"languages": ["english"]}})
     assert bad.status_code == 422
+    for wrong in ({"assignment": "random"}, {"reassign_after": -1}, {"reassign_after": 86_401}):
+        refused = await admin.patch(f"/api/v1/teams/{team['id']}", wrong)
+        assert refused.status_code == 422, (wrong, refused.text)
+    [kept] = [t for t in (await ok(await admin.get("/api/v1/teams")))["teams"] if t["id"] == team["id"]]
+    assert (kept["assignment"], kept["reassign_after"]) == ("least_loaded", 0)
     assert (await ok(await admin.get("/api/v1/agents")))["agents"]
     for sock in consoles:
         await sock.close()
