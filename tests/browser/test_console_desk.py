@@ -491,8 +491,12 @@ async def test_admin_adds_a_subcategory_and_a_select_field_that_an_agent_then_us
     await expect(plan.get_by_test_id("cn-field-save")).to_be_disabled()
 
     async with agent_api(web_server, web_tenant.admin, web_tenant.password) as api:
-        fields = (await ok(await api.get("/api/v1/custom-fields")))["fields"]
-        assert [(f["key"], f["options"], f["required"]) for f in fields] == [("plan", ["basic", "pro", "enterprise"], True)]
+
+        async def field_saved() -> bool:  # the button may be disabled while the save is in flight
+            fields = (await ok(await api.get("/api/v1/custom-fields")))["fields"]
+            return [(f["key"], f["options"], f["required"]) for f in fields] == [("plan", ["basic", "pro", "enterprise"], True)]
+
+        await eventually(field_saved, what="the field's options and required flag stored")
 
         agent = await console_page(browsing, web_server, web_tenant.agents[0], web_tenant.password)
         await agent.goto(f"{web_server.url}/console/all/{conversation_id}")
