@@ -43,6 +43,15 @@ def _sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + rng.choice([".", "?", "!"])
 
 
+def _body(rng: random.Random) -> str:
+    """One to three sentences; a third of messages name an order, as customers' do: the long
+    tail of words that real text has (the database's statistics depend on it)."""
+    body = " ".join(_sentence(rng) for _ in range(rng.randint(1, 3)))
+    if rng.random() < 0.3:
+        body += f" Заказ №{rng.randint(1_000_000, 9_999_999)}."
+    return body
+
+
 def fill(url: str, tenant: Any, conversations: int, messages_per: int, seed: int = 7) -> dict[str, Any]:
     """Bulk-insert the account's conversations, messages, contacts and tags."""
     return asyncio.run(_fill(url, tenant, conversations, messages_per, seed))
@@ -80,6 +89,7 @@ async def _fill(url: str, tenant: Any, count: int, messages_per: int, seed: int)
     started = time.perf_counter()
     batch = 2000
     number = 0
+    order_no = ""
     for offset in range(0, count, batch):
         size = min(batch, count - offset)
         async with db.transaction() as session:
@@ -117,10 +127,13 @@ async def _fill(url: str, tenant: Any, count: int, messages_per: int, seed: int)
             messages, tags = [], []
             for conversation_id, row in zip(ids, rows, strict=True):
                 for seq in range(1, messages_per + 1):
+                    body = _body(rng)
+                    if "№" in body:
+                        order_no = body.rsplit("№", 1)[1].rstrip(".")  # one that is there
                     messages.append({
                         "account_id": account_id, "conversation_id": conversation_id, "seq": seq,
                         "author_type": "contact" if seq % 2 else "agent", "author_id": None, "author_name": None,
-                        "kind": "text", "body": " ".join(_sentence(rng) for _ in range(rng.randint(1, 3))),
+                        "kind": "text", "body": body,
                         "created_at": row["created_at"] + timedelta(minutes=seq),
                     })
                 tags += [{"conversation_id": conversation_id, "tag": t, "account_id": account_id} for t in row["tags"]]
@@ -132,7 +145,8 @@ async def _fill(url: str, tenant: Any, count: int, messages_per: int, seed: int)
     async with db.transaction() as session:  # fresh statistics, as a live database has
         await session.execute(text("ANALYZE"))
     await db.dispose()
-    return {"fill_seconds": round(time.perf_counter() - started, 1), "root_category": root.id, "agent": agents[0]}
+    return {"fill_seconds": round(time.perf_counter() - started, 1), "root_category": root.id, "agent": agents[0],
+            "order_no": order_no}
 
 
 QUERIES: list[tuple[str, dict[str, Any]]] = [
@@ -150,6 +164,9 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("search: two words", {"status": "all", "q": "возврат куртки"}),
     ("search: english", {"status": "all", "q": "refunds"}),
     ("search: contact e-mail", {"status": "all", "q": "client4242@example.com"}),
+    ("search: an order number", {"status": "all", "q": "{order_no}"}),
+    ("search: a word in no conversation", {"status": "all", "q": "холодильник"}),
+    ("search: every contact's domain", {"status": "all", "q": "example.com"}),
 ]
 
 
@@ -198,7 +215,7 @@ def main() -> None:
     target = start_own_server(agents=3, database_url=args.database_url, prepare=prepare)
     try:
         context = {
-            "root": filled["root_category"], "agent": filled["agent"],
+            "root": filled["root_category"], "agent": filled["agent"], "order_no": filled["order_no"],
             "month_ago": (datetime.now(UTC) - timedelta(days=30)).date().isoformat(),
         }
         results = asyncio.run(measure(target.url, target.agent_emails[0], target.password, args.rounds, context))

@@ -198,9 +198,9 @@ async def filtered_query(
         stored = c.fields[key].as_string()
         query = query.where(or_(stored == value, stored.like(f'%"{_like_escape(value)}"%', escape="\\")))
     if spec.q:
-        from helpline.conversations.search import search_condition  # the search index
+        from helpline.conversations.search import conversations_matching  # the search index
 
-        query = query.where(search_condition(session.bind.dialect.name, agent.account_id, spec.q))
+        query = query.where(await conversations_matching(session, agent.account_id, spec.q))
     return query
 
 

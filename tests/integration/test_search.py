@@ -4,6 +4,7 @@ on the test database (SQLite, and PostgreSQL when it is configured)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import AsyncIterator
 
@@ -17,7 +18,7 @@ from helpline.core.db import Database
 from helpline.core.errors import InvalidField
 from helpline.core.migrate import alembic_config, migrate
 from helpline.conversations.models import Conversation
-from helpline.conversations.search import contact_search_condition, search_condition
+from helpline.conversations.search import contact_search_condition, conversations_matching, search_condition
 from tests.support.clients import Agent, Visitor, new_client_id, send_and_ack
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
@@ -31,10 +32,12 @@ async def db(server: Server) -> AsyncIterator[Database]:
 
 
 async def found(db: Database, account_id: int, query: str) -> set[int]:
-    """The ids of the account's conversations that `query` finds."""
+    """The ids of the account's conversations that `query` finds, as the inbox searches."""
     async with db.read() as session:
-        condition = search_condition(session.bind.dialect.name, account_id, query)
-        return set(await session.scalars(select(Conversation.id).where(Conversation.account_id == account_id, condition)))
+        condition = await conversations_matching(session, account_id, query)
+        return set(
+            await session.scalars(select(Conversation.id).where(Conversation.account_id == account_id, condition))
+        )
 
 
 async def contacts_found(db: Database, account_id: int, query: str) -> set[int]:
@@ -77,7 +80,9 @@ async def test_words_are_found_in_any_form_in_any_message(
     overdue = await customer_writes(server.url, tenant.site_key, "Добрый день", "Платёж по кредиту просрочен?")
     await answer(agent, overdue, "Проверю ваш счёт и перезвоню")
     closing = await customer_writes(server.url, tenant.site_key, "Что делать с кредитом после закрытия карты?")
-    refund = await customer_writes(server.url, tenant.site_key, "Hello, I asked for a refund twice and nothing happened")
+    refund = await customer_writes(
+        server.url, tenant.site_key, "Hello, I asked for a refund twice and nothing happened"
+    )
     await answer(agent, refund, "Refunds are processed within five days, sorry for the delay")
     noted = await customer_writes(server.url, tenant.site_key, "Позовите менеджера")
     await answer(agent, noted, "Клиентка просила перезвонить после обеда", kind="note")
@@ -93,10 +98,11 @@ async def test_words_are_found_in_any_form_in_any_message(
     for query in ("refund", "refunds", "Refunding"):
         assert await found(db, account, query) == {refund}, query
     assert await found(db, account, "process delays") == {refund}
-    # Every word must match, in one message.
+    # Every word must match, in the conversation's messages taken together.
     assert await found(db, account, "кредит просрочен") == {overdue}
     assert await found(db, account, "кредит карта") == {closing}
     assert await found(db, account, "кредит refund") == set()
+    assert await found(db, account, "добрый просрочен счет") == {overdue}  # a customer's two messages and the answer
     # "ё" and "е" are one letter to search.
     assert await found(db, account, "счет") == await found(db, account, "СЧЁТ") == {overdue}
     # Agents' own messages, internal notes and supervisors' whispers are searched too.
@@ -118,21 +124,32 @@ async def test_conversations_and_contacts_are_found_by_the_contact(
     server: Server, tenant: Tenant, db: Database
 ) -> None:
     anna = await customer_writes(
-        server.url, tenant.site_key, "Здравствуйте",
+        server.url,
+        tenant.site_key,
+        "Здравствуйте",
         contact={"name": "Анна Петрова", "email": "anna.petrova@example.com", "phone": "+7 (900) 123-45-67"},
     )
     boris = await customer_writes(
-        server.url, tenant.site_key, "Добрый вечер",
+        server.url,
+        tenant.site_key,
+        "Добрый вечер",
         contact={"name": "Борис Petrov", "email": "boris@mail.example", "phone": "8 912 000-11-22"},
     )
     vera = await customer_writes(
-        server.url, tenant.site_key, "Доброе утро", contact={"name": "Вера Борисова", "email": "borisova@mail.example"},
+        server.url,
+        tenant.site_key,
+        "Доброе утро",
+        contact={"name": "Вера Борисова", "email": "borisova@mail.example"},
     )
     account = tenant.account_id
     async with db.read() as session:
-        contact_of = dict((await session.execute(
-            select(Conversation.id, Conversation.contact_id).where(Conversation.id.in_((anna, boris, vera)))
-        )).all())
+        contact_of = dict(
+            (
+                await session.execute(
+                    select(Conversation.id, Conversation.contact_id).where(Conversation.id.in_((anna, boris, vera)))
+                )
+            ).all()
+        )
 
     cases = {
         # Names, in other forms too.
@@ -221,7 +238,9 @@ async def test_changed_and_deleted_messages_leave_the_index(server: Server, tena
             )
             assert await ids("холодильник") == set()
             assert await ids("кофемашина") == {conversation_id}
-            await session.execute(text("DELETE FROM messages WHERE conversation_id = :c AND seq = 1"), {"c": conversation_id})
+            await session.execute(
+                text("DELETE FROM messages WHERE conversation_id = :c AND seq = 1"), {"c": conversation_id}
+            )
             assert await ids("кофемашина") == set()
             assert await ids("вопрос") == {conversation_id}
             raise Rollback
@@ -244,9 +263,20 @@ async def test_query_syntax_is_never_obeyed(server: Server, tenant: Tenant, db: 
     assert await found(db, account, "NEAR(") == {both}  # the word "near"
     assert await found(db, account, "скидка*") == {both, discount}
     for query in (
-        'кредит" OR "скидка', "кредит' | 'скидка", "кредит:*", "body:кредит", "^кредит", "кредит & !скидка",
-        "(кредит", "{кредит}", "кредит\\", "кредит; DROP TABLE messages; --", "кредит%", "кредит_",
-        "кредит\x00", "кредит\u200bскидка",
+        'кредит" OR "скидка',
+        "кредит' | 'скидка",
+        "кредит:*",
+        "body:кредит",
+        "^кредит",
+        "кредит & !скидка",
+        "(кредит",
+        "{кредит}",
+        "кредит\\",
+        "кредит; DROP TABLE messages; --",
+        "кредит%",
+        "кредит_",
+        "кредит\x00",
+        "кредит\u200bскидка",
     ):
         result = await found(db, account, query)
         assert result <= {both, credit, discount}, query
@@ -258,21 +288,72 @@ async def test_query_syntax_is_never_obeyed(server: Server, tenant: Tenant, db: 
 
 
 async def test_postgresql_answers_from_the_search_indexes(backend: str, tenant: Tenant, db: Database) -> None:
-    """The functions the search calls are those the GIN indexes are built on, so the planner
-    can use them (with no index, every search would read every message)."""
+    """The search tests the stored vectors that the GIN indexes are built on (migration 0010),
+    so the planner can use them (with no index, every search would read every conversation)."""
     if backend != "postgres":
         pytest.skip("SQLite searches its FTS5 tables, nothing else")
     async with db.read() as session:
-        compiled = str(select(Conversation.id).where(search_condition("postgresql", tenant.account_id, "кредит 4567")))
-        assert "helpline_message_search_vector(" in compiled and "helpline_contact_search_vector(" in compiled
+        for common in (True, False):  # walking the newest, or collecting from the index first
+            condition = search_condition("postgresql", tenant.account_id, "кредит 4567", common=common)
+            assert "search_vector @@" in str(select(Conversation.id).where(condition)), common
+        contacts = contact_search_condition("postgresql", tenant.account_id, "кредит")
+        assert "contacts.search_vector @@" in str(select(Contact.id).where(contacts))
         await session.execute(text("SET LOCAL enable_seqscan = off"))
-        for table, vector, index in (
-            ("messages", "helpline_message_search_vector(body)", "ix_messages_search"),
-            ("contacts", "helpline_contact_search_vector(name, email, phone)", "ix_contacts_search"),
+        for table, condition, index in (
+            ("conversations", "search_vector @@ to_tsquery('russian', 'кредит:*')", "ix_conversations_search"),
+            ("conversations", "account_id = 1 AND search_vector IS NULL", "ix_conversations_search_overflow"),
+            ("contacts", "search_vector @@ to_tsquery('russian', 'кредит:*')", "ix_contacts_search_vector"),
+            (
+                "messages",
+                "helpline_message_search_vector(body) @@ to_tsquery('russian', 'кредит:*')",
+                "ix_messages_search",
+            ),
         ):
-            explain = f"EXPLAIN SELECT id FROM {table} WHERE {vector} @@ to_tsquery('russian', 'кредит:*')"
-            plan = "\n".join((await session.execute(text(explain))).scalars())
-            assert f"Bitmap Index Scan on {index}" in plan, plan
+            plan = "\n".join(
+                (await session.execute(text(f"EXPLAIN SELECT id FROM {table} WHERE {condition}"))).scalars()
+            )
+            assert f"Index Scan on {index}" in plan or f"Index Scan using {index}" in plan, plan
+
+
+async def test_postgresql_finds_a_conversation_with_more_words_than_a_vector_holds(
+    backend: str, server: Server, tenant: Tenant, db: Database
+) -> None:
+    """A tsvector holds 1 MB of words; a conversation that has more keeps no vector (NULL) and
+    is searched message by message, with nothing lost and no message refused."""
+    if backend != "postgres":
+        pytest.skip("SQLite indexes every message on its own")
+    account = tenant.account_id
+    big = await customer_writes(server.url, tenant.site_key, "Сломался холодильник")
+    other = await customer_writes(server.url, tenant.site_key, "Холодильник шумит")
+    async with db.transaction() as session:
+        # 300 messages of 120 distinct 32-character "words" each: some 1.3 MB of lexemes.
+        await session.execute(
+            text(
+                "INSERT INTO messages (account_id, conversation_id, seq, author_type, kind, body, created_at) "
+                "SELECT :account, :conversation, 1 + n, 'contact', 'text', "
+                "(SELECT string_agg(md5(n || '-' || k), ' ') FROM generate_series(1, 120) AS k), now() "
+                "FROM generate_series(1, 300) AS n"
+            ),
+            {"account": account, "conversation": big},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO messages (account_id, conversation_id, seq, author_type, kind, body, created_at) "
+                "VALUES (:account, :conversation, 302, 'contact', 'text', 'И кофемашина протекает', now())"
+            ),
+            {"account": account, "conversation": big},
+        )
+        await session.execute(text("UPDATE conversations SET last_seq = 302 WHERE id = :c"), {"c": big})
+    async with db.read() as session:
+        overflowed = await session.scalar(
+            text("SELECT search_vector IS NULL FROM conversations WHERE id = :c"), {"c": big}
+        )
+    assert overflowed
+    assert await found(db, account, "холодильник") == {big, other}
+    assert await found(db, account, "кофемашины") == {big}
+    assert await found(db, account, "протекает холодильник") == {big}  # in two of its messages
+    assert await found(db, account, "шумит") == {other}
+    assert await found(db, account, hashlib.md5(b"7-42").hexdigest()) == {big}
 
 
 def _downgrade(url: str, revision: str) -> None:
@@ -300,7 +381,9 @@ async def test_the_migration_indexes_what_is_already_there(private_server: Serve
     agent = await Agent.login(server.url, tenant.agents[0], tenant.password)
     try:
         old = await customer_writes(
-            server.url, tenant.site_key, "Верните деньги за заказ",
+            server.url,
+            tenant.site_key,
+            "Верните деньги за заказ",
             contact={"name": "Игорь Лебедев", "phone": "+7 911 222-33-44"},
         )
         await answer(agent, old, "Оформили возврат", kind="note")
