@@ -17,7 +17,9 @@ from starlette.websockets import WebSocket
 
 from helpline import __version__
 from helpline.accounts.api import router as accounts_router
+from helpline.channels.api import router as channels_router
 from helpline.channels.email.api import router as email_router
+from helpline.channels.pollers import ChannelPollers
 from helpline.channels.form.api import router as form_router
 from helpline.accounts.presence import Presence
 from helpline.canned.api import router as canned_router
@@ -39,7 +41,7 @@ from helpline.core.bus import create_bus
 from helpline.core.db import Database
 from helpline.core.http import install_error_handlers
 from helpline.core.hub import Hub
-from helpline.core.jobs import JobRunner
+from helpline.core.jobs import JobRunner, retry_delay
 from helpline.core.runtime import Services
 from helpline.desk.admin_api import router as desk_admin_router
 from helpline.desk.api import router as desk_router
@@ -150,9 +152,12 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
             # connected now. (On PostgreSQL other nodes may still hold connections.)
             async with services.db.transaction() as session:
                 await mark_everyone_offline(session)
-        services.jobs = JobRunner(services)
+        scale = settings.job_retry_scale
+        services.jobs = JobRunner(services, backoff=lambda attempts: retry_delay(attempts) * scale)
         services.jobs.start()
         services.presence.start()
+        pollers = ChannelPollers(services)
+        pollers.start()
         # Everything made so far (modules, routes, the ORM's registry) lives as long as the
         # process: freezing it keeps the collector from re-scanning it on every full
         # collection. Full collections over thousands of connections took 35-130 ms and were
@@ -164,6 +169,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         try:
             yield
         finally:
+            await pollers.stop()
             await services.jobs.stop()  # before the database goes: unfinished jobs are handed back
             await services.presence.stop()
             await services.bus.stop()
@@ -174,6 +180,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
     app.add_middleware(SecurityHeaders)
     for router in (
         accounts_router,
+        channels_router,
         email_router,
         conversations_router,
         desk_router,

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     presence_timeout: float = Field(
         60, ge=1, description="Seconds without a connected console before an agent is offline."
     )
+    job_retry_scale: float = Field(
+        1.0, gt=0, description="Multiplies the waits between attempts of a failed job (5 s, 10 s, 20 s ... "
+        "at most an hour); tests make them short."
+    )
     offline_email_delay: float = Field(
         60, ge=0, description="Seconds an answer waits to be read in the widget before it is e-mailed."
     )

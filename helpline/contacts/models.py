@@ -30,9 +30,12 @@ class ContactIdentity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "web" (visitor id), later "email", "telegram" ...
+    # "web" (visitor id), "email", "phone", "telegram", "vk", "viber", "whatsapp"
+    kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime]
+    # The channel refuses to deliver to this identity (the customer blocked the bot).
+    blocked_at: Mapped[datetime | None]
 
 
 class Ban(Base):

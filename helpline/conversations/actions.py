@@ -219,6 +219,13 @@ async def update_inbox(
             settings = model.model_validate(settings).model_dump(mode="json")
         except ValidationError as error:
             raise invalid_field_of(error, "settings") from None
+    elif settings is not None:
+        from helpline.channels.base import adapter_for
+
+        adapter = adapter_for(inbox.channel)
+        if adapter is None:
+            raise InvalidField("This inbox has no settings to change.", field="settings")
+        settings = adapter.clean_settings(settings, stored=inbox.settings)
     for field, new in (("name", name), ("settings", settings), ("is_active", is_active)):
         old = getattr(inbox, field)
         if new is None or new == old:
@@ -374,6 +381,7 @@ async def _append_message(
     contact: Contact | None,
     files: list[Attachment] | None = None,
     mentions: list[int] | None = None,
+    external_id: str | None = None,
 ) -> Message:
     """Store a validated, new message and queue its event (see `post_message`).
 
@@ -417,6 +425,7 @@ async def _append_message(
         attachments=[file_out(f) for f in files] if files else None,
         mentions=mentions or None,
         created_at=now,
+        external_id=external_id,
     )
     message.id = await session.scalar(
         _INSERT_MESSAGE, {c.key: getattr(message, c.key) for c in _messages.c if c.key != "id"}
@@ -451,9 +460,12 @@ async def receive_visitor_message(
     require: tuple[str, ...] = (),
     new_type: ConversationType = ConversationType.chat,
     file_ids: list[int] | None = None,
+    external_id: str | None = None,
 ) -> tuple[Message, Conversation, bool]:
-    """A message from the website widget: into the visitor's open conversation, or a new one
-    (of `new_type`: offline when the site was offline).
+    """A message from the website widget, or a customer's message from another channel
+    (helpline.channels.inbound, with the channel's `external_id` of it): into the contact's
+    open conversation in `inbox`, or a new one (of `new_type`: offline when the site was
+    offline).
 
     `require` names contact fields (name, email, phone) the site's pre-chat form requires:
     without them nothing is stored.
@@ -491,7 +503,7 @@ async def receive_visitor_message(
         )
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
-        client_id=client_id, inbox=inbox, contact=contact, files=files,
+        client_id=client_id, inbox=inbox, contact=contact, files=files, external_id=external_id,
     )
     if created:
         await conversation_created(session, conversation, message, contact)

@@ -80,6 +80,8 @@ async def get_conversation(conversation_id: int, context: CurrentAgent, services
         "conversation": summary,
         "messages": [message_out(m) for m in messages],
         "visitor": visitor_out(visitor, in_chat=in_chat) if visitor else None,
+        # Where it started: the page and device (web), the channel's details (a username).
+        "context": conversation.context or {},
     }
 
 
@@ -180,26 +182,40 @@ async def list_inboxes(context: CurrentAgent, services: ServicesDep) -> dict:
         inboxes = (
             await session.scalars(select(Inbox).where(Inbox.account_id == context.agent.account_id).order_by(Inbox.id))
         ).all()
-    return {"inboxes": [_with_url(services, inbox_out(i)) for i in inboxes]}
+    return {"inboxes": [_with_url(services, inbox_out(i), i) for i in inboxes]}
 
 
-def _with_url(services: ServicesDep, out: dict) -> dict:
-    """A web form's page address (its embed snippet is an iframe of `url?embed=1`)."""
+def _with_url(services: ServicesDep, out: dict, inbox: Inbox | None = None) -> dict:
+    """A web form's page address (its embed snippet is an iframe of `url?embed=1`); a channel
+    adapter's webhook URL (to register with the channel where Helpline cannot)."""
     if out["channel"] == "form":
         out["url"] = f"{services.settings.base_url}/forms/{out['site_key']}"
+    if inbox is not None and inbox.secret:
+        out["webhook_url"] = f"{services.settings.base_url}/hooks/{inbox.secret}"
     return out
 
 
 @router.patch("/inboxes/{inbox_id}")
 async def patch_inbox(inbox_id: int, body: InboxPatchIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    settings = body.settings
+    if settings is not None:
+        from helpline.channels.api import checked_settings  # a channel accepts its settings first
+        from helpline.channels.base import adapter_for
+
+        async with services.db.read() as session:
+            inbox = await session.get(Inbox, inbox_id)
+        if inbox is None or inbox.account_id != context.agent.account_id:
+            raise NotFound("No such inbox.")
+        if adapter_for(inbox.channel) is not None:
+            settings = await checked_settings(services, inbox, settings)
     async with services.db.transaction() as session:
         inbox = await session.get(Inbox, inbox_id, with_for_update=True)
         if inbox is None or inbox.account_id != context.agent.account_id:
             raise NotFound("No such inbox.")
         await actions.update_inbox(
-            session, actor=context.agent, inbox=inbox, name=body.name, settings=body.settings, is_active=body.is_active
+            session, actor=context.agent, inbox=inbox, name=body.name, settings=settings, is_active=body.is_active
         )
-    return {"inbox": _with_url(services, inbox_out(inbox))}
+    return {"inbox": _with_url(services, inbox_out(inbox), inbox)}
 
 
 @router.get("/inboxes/{inbox_id}/invitations")

@@ -32,3 +32,18 @@ class MessageCreated(Event):
     type: Literal["message.created"] = "message.created"
     message: MessageOut
     conversation: ConversationOut
+
+
+class DeliveryOut(BaseModel):
+    status: str  # pending | sent | delivered | read | failed
+    error: str | None = None
+
+
+class MessageDelivery(Event):
+    """A message's delivery through its channel moved on (helpline.channels.delivery)."""
+
+    type: Literal["message.delivery"] = "message.delivery"
+    conversation_id: int
+    message_id: int
+    seq: int
+    delivery: DeliveryOut

@@ -15,6 +15,24 @@ from helpline.core.base import Base, BigId, Json
 class Channel(StrEnum):
     web = "web"
     form = "form"
+    email = "email"
+    telegram = "telegram"
+    vk = "vk"
+    viber = "viber"
+    whatsapp = "whatsapp"
+    phone = "phone"
+
+
+class Delivery(StrEnum):
+    """Where a message that leaves through a channel adapter is (helpline.channels.delivery).
+    Only forward: pending -> sent -> delivered -> read; failed from pending (a retry makes it
+    pending again)."""
+
+    pending = "pending"
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    failed = "failed"
 
 
 class Status(StrEnum):
@@ -67,6 +85,17 @@ class Inbox(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Channels with an adapter (helpline.channels): the unguessable key of the inbox's webhook
+    # URL (/hooks/<secret>), the connection as last seen (ok | error) and its last error.
+    secret: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    # A poller's position (Telegram's update offset, IMAP's UIDVALIDITY and last UID) and its
+    # lease: one node polls an inbox at a time.
+    cursor: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    poll_owner: Mapped[str | None] = mapped_column(String(64))
+    poll_lease_until: Mapped[datetime | None]
 
 
 class Conversation(Base):
@@ -131,6 +160,7 @@ class Message(Base):
         UniqueConstraint("conversation_id", "seq"),
         # The idempotency key: one sender never stores the same client_id twice.
         UniqueConstraint("account_id", "author_type", "author_id", "client_id"),
+        Index("ix_messages_external", "account_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -148,6 +178,13 @@ class Message(Base):
     attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
     mentions: Mapped[list[int] | None] = mapped_column(Json)  # agents @mentioned in a note
     created_at: Mapped[datetime]
+    # A message that leaves through a channel adapter: its Delivery state, why it failed, and
+    # the channel's id of it (Telegram message_id, e-mail Message-ID ...), which the channel's
+    # later reports (delivered, read) name. The customer's messages from a channel keep their
+    # channel id here too.
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class Attachment(Base):

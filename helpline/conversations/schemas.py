@@ -31,6 +31,9 @@ class MessageOut(BaseModel):
     mentions: list[int]
     client_id: str | None
     created_at: str
+    # Messages that leave through a channel adapter: {"status", "error"} (see
+    # helpline.channels.delivery); None for the web chat, notes and the customer's messages.
+    delivery: dict[str, Any] | None = None
 
 
 class InboxRef(BaseModel):
@@ -126,6 +129,9 @@ def message_out(message: Message) -> MessageOut:
         mentions=message.mentions or [],
         client_id=message.client_id,
         created_at=isoformat(message.created_at) or "",
+        delivery=(
+            {"status": message.delivery_status, "error": message.delivery_error} if message.delivery_status else None
+        ),
     )
 
 
@@ -232,7 +238,7 @@ def inbox_out(inbox: Inbox) -> dict[str, Any]:
         from helpline.channels.form.settings import FormSettings
 
         settings = FormSettings.of(settings).model_dump(mode="json")
-    return {
+    out = {
         "id": inbox.id,
         "name": inbox.name,
         "channel": inbox.channel,
@@ -240,3 +246,12 @@ def inbox_out(inbox: Inbox) -> dict[str, Any]:
         "is_active": inbox.is_active,
         "settings": settings,
     }
+    from helpline.channels.base import adapter_for  # a channel adapter knows its secrets
+
+    adapter = adapter_for(inbox.channel)
+    if adapter is not None:
+        out["settings"] = adapter.masked(settings)
+        out["status"] = inbox.status
+        out["last_error"] = inbox.last_error
+        out["last_error_at"] = isoformat(inbox.last_error_at)
+    return out

@@ -71,6 +71,15 @@ class PermanentJobError(Exception):
     reply, a deleted account): the job fails at once, with this message as `last_error`."""
 
 
+class RetryJobLater(Exception):
+    """Raised by a handler when the other side said when to try again (a 429 with
+    retry_after): the next attempt is not sooner than `delay` seconds."""
+
+    def __init__(self, message: str, delay: float) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
 JobHandler = Callable[[Any, Job], Awaitable[None]]
 _HANDLERS: dict[str, JobHandler] = {}
 
@@ -291,7 +300,10 @@ class JobRunner:
             if job.attempts >= job.max_attempts:
                 await self._record(job, state="failed", error=_describe(error))
             else:
-                retry_at = utcnow() + timedelta(seconds=self.backoff(job.attempts))
+                delay = self.backoff(job.attempts)
+                if isinstance(error, RetryJobLater):
+                    delay = max(delay, error.delay) if error.delay > 0 else delay
+                retry_at = utcnow() + timedelta(seconds=delay)
                 await self._record(job, state="pending", error=_describe(error), due_at=retry_at)
         else:
             await self._record(job, state="done")

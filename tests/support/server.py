@@ -49,6 +49,8 @@ class Server:
             # Short enough for tests to watch agents go offline and answers get e-mailed.
             HELPLINE_PRESENCE_TIMEOUT="6",
             HELPLINE_OFFLINE_EMAIL_DELAY="2",
+            # Failed jobs (a channel's API down) are tried again after 0.1 s, 0.2 s ...
+            HELPLINE_JOB_RETRY_SCALE="0.02",
         )
         if self.redis_url:
             env["HELPLINE_REDIS_URL"] = self.redis_url

@@ -1,0 +1,165 @@
+"""Routes of the channel adapters: each inbox's webhook, connecting a channel (admins) and
+sending a failed message again (agents). docs/protocol.md, "Channels"."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from helpline.accounts.auth import CurrentAdmin, CurrentAgent
+from helpline.channels.base import ChannelError, adapter_for, adapters
+from helpline.channels.delivery import context_for, record_connection, retry_delivery
+from helpline.conversations import actions, queries
+from helpline.conversations.models import Inbox, Message
+from helpline.conversations.schemas import inbox_out, message_out
+from helpline.core.audit import Actor
+from helpline.core.errors import InvalidField, NotFound
+from helpline.core.http import ServicesDep
+from helpline.core.runtime import Services
+
+router = APIRouter()
+
+
+@router.api_route("/hooks/{secret}", methods=["GET", "POST"], include_in_schema=False)
+async def webhook(secret: str, request: Request, services: ServicesDep) -> Response:
+    """What a channel sends to an inbox: the adapter checks and parses it."""
+    inbox = None
+    if 16 <= len(secret) <= 64:
+        async with services.db.read() as session:
+            inbox = await session.scalar(select(Inbox).where(Inbox.secret == secret))
+    if inbox is None or not inbox.is_active or adapter_for(inbox.channel) is None:
+        return JSONResponse({"error": {"code": "not_found", "message": "No such webhook."}}, status_code=404)
+    adapter, ctx = context_for(services, inbox)
+    return await adapter.webhook(ctx, request)
+
+
+async def connect(services: Services, inbox: Inbox) -> str:
+    """Ask the channel whether the inbox's settings work (and register its webhook where the
+    API allows); InvalidField naming the setting when they do not."""
+    adapter, ctx = context_for(services, inbox)
+    try:
+        return await adapter.connect(ctx)
+    except ChannelError as error:
+        raise InvalidField(error.reason, field=f"settings.{error.field}" if error.field else "settings") from None
+    except (httpx.TransportError, OSError) as error:
+        raise InvalidField(
+            f"Could not reach {adapter.channel}: {error.__class__.__name__}.", field="settings"
+        ) from None
+
+
+async def checked_settings(services: Services, inbox: Inbox, raw: object) -> dict[str, Any]:
+    """New settings for an adapter's inbox, validated and accepted by the channel (nothing is
+    stored when the channel refuses them)."""
+    adapter = adapter_for(inbox.channel)
+    assert adapter is not None
+    cleaned = adapter.clean_settings(raw, stored=inbox.settings)
+    trial = Inbox(
+        id=inbox.id,
+        account_id=inbox.account_id,
+        channel=inbox.channel,
+        name=inbox.name,
+        settings=cleaned,
+        secret=inbox.secret,
+        is_active=inbox.is_active,
+    )
+    await connect(services, trial)
+    return cleaned
+
+
+def _out(services: Services, inbox: Inbox) -> dict[str, Any]:
+    out = inbox_out(inbox)
+    if inbox.secret:
+        out["webhook_url"] = f"{services.settings.base_url}/hooks/{inbox.secret}"
+    return out
+
+
+@router.get("/api/v1/channels")
+async def list_channels(context: CurrentAdmin) -> dict:
+    """The channels an inbox can be connected to, with the settings each takes."""
+    return {
+        "channels": [
+            {
+                "channel": adapter.channel,
+                "secret_fields": sorted(adapter.secret_fields),
+                "settings_schema": adapter.settings_model.model_json_schema(),
+            }
+            for adapter in sorted(adapters().values(), key=lambda a: a.channel)
+        ]
+    }
+
+
+class ChannelInboxIn(BaseModel):
+    channel: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/api/v1/inboxes", status_code=201)
+async def create_channel_inbox(body: ChannelInboxIn, context: CurrentAdmin, services: ServicesDep) -> dict:
+    """Connect a channel: the settings are checked with the channel first, and the inbox is
+    stored only if it accepts them."""
+    adapter = adapter_for(body.channel)
+    if adapter is None:
+        raise InvalidField(f"Unknown channel {body.channel!r}.", field="channel")
+    if not " ".join(body.name.split()):
+        raise InvalidField("Name is required.", field="name")
+    inbox = Inbox(
+        account_id=context.agent.account_id,
+        channel=adapter.channel,
+        name=body.name,
+        secret=secrets.token_urlsafe(24),
+        settings=adapter.clean_settings(body.settings),
+        is_active=True,
+    )
+    detail = await connect(services, inbox)
+    actor = Actor("agent", context.agent.id, context.agent.name)
+    async with services.db.transaction() as session:
+        created = await actions.create_inbox(
+            session,
+            actor=actor,
+            account_id=inbox.account_id,
+            channel=inbox.channel,
+            name=inbox.name,
+            settings=inbox.settings,
+        )
+        created.secret, created.status = inbox.secret, "ok"
+    return {"inbox": _out(services, created), "detail": detail}
+
+
+@router.post("/api/v1/inboxes/{inbox_id}/test")
+async def test_channel(inbox_id: int, context: CurrentAdmin, services: ServicesDep) -> dict:
+    """The "test connection" button: asks the channel again (and registers the webhook
+    again); the outcome is the inbox's status."""
+    async with services.db.read() as session:
+        inbox = await session.get(Inbox, inbox_id)
+    if inbox is None or inbox.account_id != context.agent.account_id or adapter_for(inbox.channel) is None:
+        raise NotFound("No such inbox.")
+    try:
+        detail = await connect(services, inbox)
+    except InvalidField as error:
+        await record_connection(services, inbox.id, error=error.message)
+        ok, detail = False, error.message
+    else:
+        await record_connection(services, inbox.id, error=None)
+        ok = True
+    async with services.db.read() as session:
+        inbox = await session.get(Inbox, inbox_id)
+    assert inbox is not None
+    return {"ok": ok, "detail": detail, "inbox": _out(services, inbox)}
+
+
+@router.post("/api/v1/conversations/{conversation_id}/messages/{message_id}/retry")
+async def retry_message(conversation_id: int, message_id: int, context: CurrentAgent, services: ServicesDep) -> dict:
+    async with services.db.transaction() as session:
+        conversation = await queries.get_conversation_for(session, context.agent, conversation_id)
+        message = await session.get(Message, message_id, with_for_update=True)
+        if message is None or message.conversation_id != conversation.id:
+            raise NotFound("No such message.")
+        await retry_delivery(session, actor=context.agent, conversation=conversation, message=message)
+    return {"message": message_out(message).model_dump()}

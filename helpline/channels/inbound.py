@@ -1,0 +1,206 @@
+"""A customer's message from a channel, stored once as the right contact's, in the right
+conversation: the one action every adapter's webhook and poller calls.
+
+The contact is found by the channel's identity (a Telegram user id ...), or by a verified
+e-mail or phone the channel vouches for (the sender of an e-mail, a WhatsApp number), which
+links the new identity to the contact who has that e-mail or phone already; otherwise a new
+contact is made. The message's idempotency key is `<channel>:<external id>`: a webhook the
+channel delivers twice, or a poll repeated after a restart, stores nothing new. Files are
+written to the file store first and kept whatever their type (an unknown type is served as a
+download, never inline); a text longer than a message may be is kept whole as a .txt file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from helpline.channels.base import Inbound, IncomingFile
+from helpline.contacts.bans import Who
+from helpline.contacts.models import Contact, ContactIdentity
+from helpline.conversations.actions import MAX_BODY_LENGTH, receive_visitor_message
+from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of, record_upload
+from helpline.conversations.models import AuthorType, Conversation, Inbox, Message
+from helpline.core.clock import utcnow
+from helpline.core.errors import HelplineError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from helpline.core.runtime import Services
+
+# A file a channel hands over may be this large; a larger one is replaced by a note.
+MAX_INBOUND_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message | None  # None: refused (a banned contact)
+    conversation: Conversation | None
+    duplicate: bool
+
+
+async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> Received:
+    """Store `inbound` (see the module docstring). Commits its own transaction."""
+    client_id = f"{inbox.channel}:{inbound.external_id}"[:64]
+    async with services.db.read() as session:
+        contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
+        if contact is not None and (duplicate := await _stored(session, inbox.account_id, contact.id, client_id)):
+            conversation = await session.get(Conversation, duplicate.conversation_id)
+            return Received(duplicate, conversation, True)
+    who = Who(email=inbound.email, phone=inbound.phone)
+    if await services.bans.banned(inbox.account_id, who) or await _identity_banned(
+        services, inbox, identity_kind, inbound
+    ):
+        return Received(None, None, False)
+    text, files = _split_long_text(inbound.text, list(inbound.files))
+    stored = [_save(services, file) for file in files[:MAX_FILES_PER_MESSAGE]]
+    try:
+        async with services.db.transaction() as session:
+            contact = await _contact_for(session, inbox.account_id, identity_kind, inbound)
+            file_ids = []
+            for storage_name, name, content_type, size in stored:
+                attachment = await record_upload(
+                    session,
+                    account_id=inbox.account_id,
+                    uploader_type=AuthorType.contact,
+                    uploader_id=contact.id,
+                    storage_name=storage_name,
+                    filename=name,
+                    content_type=content_type,
+                    size=size,
+                )
+                file_ids.append(attachment.id)
+            message, conversation, duplicate = await receive_visitor_message(
+                session,
+                inbox=inbox,
+                contact_id=contact.id,
+                body=text if text.strip() or file_ids else "…",
+                client_id=client_id,
+                context={"channel": inbox.channel, **inbound.context},
+                file_ids=file_ids,
+                external_id=inbound.external_id,
+            )
+    except BaseException:
+        for storage_name, *_ in stored:
+            services.files.remove(storage_name)
+        raise
+    if duplicate:  # stored meanwhile by another delivery of the same update
+        for storage_name, *_ in stored:
+            services.files.remove(storage_name)
+    return Received(message, conversation, duplicate)
+
+
+def _identities(identity_kind: str, inbound: Inbound) -> list[tuple[str, str]]:
+    found = [(identity_kind, inbound.identity)]
+    if inbound.email and identity_kind != "email":
+        found.append(("email", inbound.email.lower()))
+    if inbound.phone and identity_kind != "phone":
+        found.append(("phone", _digits(inbound.phone)))
+    return found
+
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit())
+
+
+async def _find_contact(session: AsyncSession, account_id: int, identities: list[tuple[str, str]]) -> Contact | None:
+    for kind, value in identities:  # the channel's own identity first
+        contact_id = await session.scalar(
+            select(ContactIdentity.contact_id).where(
+                ContactIdentity.account_id == account_id, ContactIdentity.kind == kind, ContactIdentity.value == value
+            )
+        )
+        if contact_id is not None:
+            return await session.get(Contact, contact_id)
+    return None
+
+
+async def _stored(session: AsyncSession, account_id: int, contact_id: int, client_id: str) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.account_id == account_id,
+            Message.author_type == AuthorType.contact,
+            Message.author_id == contact_id,
+            Message.client_id == client_id,
+        )
+    )
+
+
+async def _identity_banned(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> bool:
+    """A ban of the contact's e-mail or phone applies on every channel the contact uses."""
+    async with services.db.read() as session:
+        contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
+    if contact is None or (contact.email is None and contact.phone is None):
+        return False
+    return await services.bans.banned(inbox.account_id, Who(email=contact.email, phone=contact.phone))
+
+
+async def _contact_for(session: AsyncSession, account_id: int, identity_kind: str, inbound: Inbound) -> Contact:
+    """The contact of these identities, made or linked as needed (in the caller's transaction)."""
+    identities = _identities(identity_kind, inbound)
+    contact = await _find_contact(session, account_id, identities)
+    now = utcnow()
+    if contact is None:
+        contact = Contact(
+            account_id=account_id,
+            name=(inbound.name or "").strip()[:200] or None,
+            email=inbound.email.lower() if inbound.email else None,
+            phone=inbound.phone,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(contact)
+        await session.flush()
+    else:
+        if contact.name is None and inbound.name:
+            contact.name = inbound.name.strip()[:200] or None
+        if contact.email is None and inbound.email:
+            contact.email = inbound.email.lower()
+        if contact.phone is None and inbound.phone:
+            contact.phone = inbound.phone
+    known = set(
+        (
+            await session.execute(
+                select(ContactIdentity.kind, ContactIdentity.value).where(
+                    ContactIdentity.account_id == account_id,
+                    ContactIdentity.kind.in_([kind for kind, _ in identities]),
+                    ContactIdentity.value.in_([value for _, value in identities]),
+                )
+            )
+        ).tuples()
+    )
+    for kind, value in identities:
+        if (kind, value) not in known:
+            session.add(
+                ContactIdentity(account_id=account_id, contact_id=contact.id, kind=kind, value=value, created_at=now)
+            )
+    await session.flush()
+    return contact
+
+
+def _split_long_text(text: str, files: list[IncomingFile]) -> tuple[str, list[IncomingFile]]:
+    if len(text) <= MAX_BODY_LENGTH:
+        return text, files
+    whole = IncomingFile(name="message.txt", content_type="text/plain", data=text.encode())
+    return text[: MAX_BODY_LENGTH - 1] + "…", [whole, *files]
+
+
+def _save(services: Services, file: IncomingFile) -> tuple[str, str, str, int]:
+    """Write one file to the store: (storage name, file name, content type, size)."""
+    name = clean_filename(file.name)
+    data = file.data
+    if len(data) > MAX_INBOUND_FILE_BYTES:
+        name, data = f"{name}.txt", f"The file {name} ({len(file.data)} bytes) was too large to keep.".encode()
+    try:
+        content_type = content_type_of(data[:8192], name)
+    except HelplineError:
+        content_type = "application/octet-stream"  # kept, and only ever downloaded
+    storage_name = secrets.token_urlsafe(24)
+    target = services.files.path(storage_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return storage_name, name, content_type, len(data)
