@@ -47,6 +47,8 @@ from helpline.desk.admin_api import router as desk_admin_router
 from helpline.desk.api import router as desk_router
 from helpline.desk.csat import router as csat_router
 from helpline.desk.macros import router as macros_router
+from helpline.integrations.api import router as integrations_router
+from helpline.integrations.webhooks import WebhookRelay
 from helpline.quality.api import router as quality_router
 from helpline.settings import Settings
 from helpline.visitors.actions import mark_everyone_offline
@@ -139,6 +141,31 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+API_DESCRIPTION = """The REST API of the operator console, for integrations too.
+
+Authenticate with an API token (an admin makes one in the console or with POST
+/api/v1/api-tokens): `Authorization: Bearer hl_…`. It acts as one agent, with that agent's
+role. The console itself uses a session cookie with a CSRF header. Errors are
+`{"error": {"code", "message", "field"?}}`. docs/protocol.md describes the objects, the
+events (also sent by outgoing webhooks, see /api/v1/webhooks) and the WebSocket protocol.
+"""
+
+
+def _openapi(app: FastAPI) -> dict:
+    """The OpenAPI document (/openapi.json, shown at /api/docs) with both ways to sign in."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=API_DESCRIPTION, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiToken": {"type": "http", "scheme": "bearer", "description": "An API token, hl_…"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "helpline_session"},
+        }
+        schema["security"] = [{"apiToken": []}, {"session": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def create_app(settings: Settings | None = None) -> WebSocketShortcut:
     settings = settings or Settings()
 
@@ -158,6 +185,8 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         services.presence.start()
         pollers = ChannelPollers(services)
         pollers.start()
+        relay = WebhookRelay(services)
+        relay.start()
         # Everything made so far (modules, routes, the ORM's registry) lives as long as the
         # process: freezing it keeps the collector from re-scanning it on every full
         # collection. Full collections over thousands of connections took 35-130 ms and were
@@ -169,6 +198,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         try:
             yield
         finally:
+            await relay.stop()
             await pollers.stop()
             await services.jobs.stop()  # before the database goes: unfinished jobs are handed back
             await services.presence.stop()
@@ -176,6 +206,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
             await services.db.dispose()
 
     app = FastAPI(title="Helpline", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     for router in (
@@ -187,6 +218,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         desk_admin_router,
         csat_router,
         macros_router,
+        integrations_router,
         form_router,
         monitor_router,
         quality_router,

@@ -17,7 +17,7 @@ from helpline.accounts.settings import FILE_KINDS, AccountSettings, FileKind, Fi
 from helpline.conversations.queries import open_loads
 from helpline.core.audit import Actor
 from helpline.core.clock import utcnow
-from helpline.core.errors import InvalidCredentials, NotFound, TooManyAttempts
+from helpline.core.errors import BadRequest, InvalidCredentials, NotFound, TooManyAttempts
 from helpline.core.http import ServicesDep, client_ip
 
 router = APIRouter(prefix="/api/v1")
@@ -65,6 +65,8 @@ async def login(body: LoginIn, request: Request, response: Response, services: S
 
 @router.post("/auth/logout", status_code=204)
 async def logout(context: CurrentAgent, response: Response, services: ServicesDep) -> Response:
+    if context.session is None:
+        raise BadRequest("An API token has no session to end; an admin revokes it.")
     async with services.db.transaction() as session:
         await actions.end_session(session, token=context.token)
         others = await session.scalar(
@@ -99,7 +101,7 @@ async def me(context: CurrentAgent, services: ServicesDep) -> dict:
                 "files": settings.files.model_dump(),
             },
         },
-        "csrf_token": context.session.csrf_token,
+        "csrf_token": context.session.csrf_token if context.session else None,
     }
 
 

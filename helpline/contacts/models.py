@@ -4,11 +4,12 @@ ids as channels arrive), so the whole history is in one place."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.core.base import Base
+from helpline.core.base import Base, Json
 
 
 class Contact(Base):
@@ -21,6 +22,9 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Merged into another contact (helpline.contacts.merge): kept, so the merge can be undone.
+    # No foreign key: adding one would make SQLite copy the table (and drop its FTS triggers).
+    merged_into_id: Mapped[int | None]
 
 
 class ContactIdentity(Base):
@@ -57,3 +61,20 @@ class Ban(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ContactMerge(Base):
+    """One merge of a contact into another: what moved, so that it can be undone."""
+
+    __tablename__ = "contact_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    merged_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    # Ids of the identities and conversations moved to the survivor, and the merged
+    # contact's own name, e-mail and phone.
+    moved: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]

@@ -45,6 +45,7 @@ class ConsoleConnection:
         self.services = services
         self.conn = conn
         self.agent = context.agent
+        assert context.session is not None  # the socket takes the session cookie only
         self.session_id = context.session.id
         self.account_id = context.agent.account_id
         self.last_sent = 0

@@ -12,6 +12,7 @@ import helpline.chat.models
 import helpline.contacts.models
 import helpline.conversations.models
 import helpline.desk.models
+import helpline.integrations.models
 import helpline.quality.models
 import helpline.core.audit
 import helpline.core.events
