@@ -448,4 +448,4 @@ def contact_search_condition(dialect_name: str, account_id: int, text: str) -> C
         matches = Contact.id.in_(_matching_contact_ids(dialect_name, account_id, query))
     else:
         matches = _contact_matches(literal_column(f"{Contact.__tablename__}.search_vector"), query)
-    return and_(Contact.account_id == account_id, matches)
+    return and_(Contact.account_id == account_id, Contact.merged_into_id.is_(None), matches)
