@@ -24,13 +24,17 @@ from helpline.core.http import ServicesDep
 from helpline.core.runtime import Services
 
 router = APIRouter()
+# Inboxes whose settings are being checked with their channel, by webhook secret. Viber calls
+# the webhook while it answers set_webhook, before a new inbox is stored (or while an edited
+# one still has its old token stored): this node answers it with the settings being tried.
+_CONNECTING: dict[str, Inbox] = {}
 
 
 @router.api_route("/hooks/{secret}", methods=["GET", "POST"], include_in_schema=False)
 async def webhook(secret: str, request: Request, services: ServicesDep) -> Response:
     """What a channel sends to an inbox: the adapter checks and parses it."""
-    inbox = None
-    if 16 <= len(secret) <= 64:
+    inbox = _CONNECTING.get(secret)
+    if inbox is None and 16 <= len(secret) <= 64:
         async with services.db.read() as session:
             inbox = await session.scalar(select(Inbox).where(Inbox.secret == secret))
     if inbox is None or not inbox.is_active or adapter_for(inbox.channel) is None:
@@ -43,6 +47,8 @@ async def connect(services: Services, inbox: Inbox) -> str:
     """Ask the channel whether the inbox's settings work (and register its webhook where the
     API allows); InvalidField naming the setting when they do not."""
     adapter, ctx = context_for(services, inbox)
+    if inbox.secret:
+        _CONNECTING[inbox.secret] = inbox
     try:
         return await adapter.connect(ctx)
     except ChannelError as error:
@@ -51,6 +57,9 @@ async def connect(services: Services, inbox: Inbox) -> str:
         raise InvalidField(
             f"Could not reach {adapter.channel}: {error.__class__.__name__}.", field="settings"
         ) from None
+    finally:
+        if _CONNECTING.get(inbox.secret) is inbox:
+            del _CONNECTING[inbox.secret]
 
 
 async def checked_settings(services: Services, inbox: Inbox, raw: object) -> dict[str, Any]:

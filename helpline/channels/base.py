@@ -90,6 +90,12 @@ class Inbound:
     # What the console shows about where the conversation came from ({"username": ...}).
     context: dict[str, Any] = field(default_factory=dict)
     sent_at: datetime | None = None
+    # Channels whose messages say what they answer (e-mail: In-Reply-To, References, "[#1042]"
+    # in the subject) set `threaded`: the message continues `conversation_id` when that is the
+    # contact's conversation in this inbox and may be continued, and starts a new conversation
+    # otherwise. Other channels continue the contact's open conversation in the inbox.
+    threaded: bool = False
+    conversation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,9 @@ class OutgoingFile:
     size: int
     path: Path  # on this node's file store
     image: bool
+    # Where anyone may download it from Helpline (`/files/...`, absolute): for channels that
+    # fetch media themselves rather than take an upload (Viber).
+    url: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,9 @@ class Outgoing:
     # The conversation's channel state (e-mail: the thread's Message-IDs and subject).
     conversation_context: dict[str, Any]
     author_name: str | None
+    # When the customer last wrote in the conversation: channels that allow free-form replies
+    # only for a while after it (WhatsApp's 24 hours) refuse before calling their API.
+    customer_last_message_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from helpline.channels.base import (
 from helpline.contacts.models import Contact, ContactIdentity
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.events import MessageDelivery
+from helpline.conversations.files import file_out
 from helpline.conversations.models import Attachment, AuthorType, Conversation, Delivery, Inbox, Message, MessageKind
 from helpline.core.clock import utcnow
 from helpline.core.errors import Conflict
@@ -149,6 +150,12 @@ async def deliver(services: Services, job: Job) -> None:
         attachments = (
             await session.scalars(select(Attachment).where(Attachment.message_id == message.id).order_by(Attachment.id))
         ).all()
+        customer_last_message_at = await session.scalar(
+            select(Message.created_at)
+            .where(Message.conversation_id == conversation.id, Message.author_type == AuthorType.contact)
+            .order_by(Message.seq.desc())
+            .limit(1)
+        )
     if identity is None:
         await _fail(services, message.id, f"The contact has no {adapter.channel} address to send to.")
         raise PermanentJobError("no recipient")
@@ -165,6 +172,7 @@ async def deliver(services: Services, job: Job) -> None:
                 size=a.size,
                 path=services.files.path(a.storage_name),
                 image=a.content_type.startswith("image/"),
+                url=services.settings.base_url + file_out(a)["url"],
             )
             for a in attachments
         ],
@@ -172,6 +180,7 @@ async def deliver(services: Services, job: Job) -> None:
         contact_name=contact.name,
         conversation_context=dict(conversation.context or {}),
         author_name=message.author_name,
+        customer_last_message_at=customer_last_message_at,
     )
     try:
         sent = await adapter.send(ctx, outgoing)

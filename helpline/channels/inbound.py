@@ -12,11 +12,12 @@ download, never inline); a text longer than a message may be is kept whole as a 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpline.channels.base import Inbound, IncomingFile
 from helpline.contacts.bans import Who
@@ -45,22 +46,19 @@ class Received:
 
 async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> Received:
     """Store `inbound` (see the module docstring). Commits its own transaction."""
-    client_id = f"{inbox.channel}:{inbound.external_id}"[:64]
+    client_id = _client_id(inbox.channel, inbound.external_id)
     async with services.db.read() as session:
         contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
         if contact is not None and (duplicate := await _stored(session, inbox.account_id, contact.id, client_id)):
             conversation = await session.get(Conversation, duplicate.conversation_id)
             return Received(duplicate, conversation, True)
-    who = Who(email=inbound.email, phone=inbound.phone)
-    if await services.bans.banned(inbox.account_id, who) or await _identity_banned(
-        services, inbox, identity_kind, inbound
-    ):
+    if await refused(services, inbox, identity_kind, inbound):
         return Received(None, None, False)
     text, files = _split_long_text(inbound.text, list(inbound.files))
     stored = [_save(services, file) for file in files[:MAX_FILES_PER_MESSAGE]]
     try:
         async with services.db.transaction() as session:
-            contact = await _contact_for(session, inbox.account_id, identity_kind, inbound)
+            contact = await contact_for(session, inbox.account_id, identity_kind, inbound)
             file_ids = []
             for storage_name, name, content_type, size in stored:
                 attachment = await record_upload(
@@ -83,6 +81,8 @@ async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound:
                 context={"channel": inbox.channel, **inbound.context},
                 file_ids=file_ids,
                 external_id=inbound.external_id,
+                threaded=inbound.threaded,
+                conversation_id=inbound.conversation_id,
             )
     except BaseException:
         for storage_name, *_ in stored:
@@ -92,6 +92,15 @@ async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound:
         for storage_name, *_ in stored:
             services.files.remove(storage_name)
     return Received(message, conversation, duplicate)
+
+
+def _client_id(channel: str, external_id: str) -> str:
+    """The idempotency key: `<channel>:<external id>`, or its hash when longer than a client
+    id may be (an e-mail's Message-ID often is; cut short, two could collide)."""
+    key = f"{channel}:{external_id}"
+    if len(key) <= 64:
+        return key
+    return f"{channel}:sha256:{hashlib.sha256(external_id.encode()).hexdigest()}"[:64]
 
 
 def _identities(identity_kind: str, inbound: Inbound) -> list[tuple[str, str]]:
@@ -116,7 +125,28 @@ async def _find_contact(session: AsyncSession, account_id: int, identities: list
         )
         if contact_id is not None:
             return await session.get(Contact, contact_id)
+    phone = next((value for kind, value in identities if kind == "phone"), None)
+    if phone:
+        # Someone who left this number on a web form or in the widget has it as typed
+        # ("+7 (999) 123-45-67"), and maybe no phone identity: compared by its digits.
+        return await session.scalar(
+            select(Contact)
+            .where(
+                Contact.account_id == account_id,
+                _digits_of(Contact.phone) == phone,
+                Contact.merged_into_id.is_(None),  # a merged contact's identities moved on
+            )
+            .order_by(Contact.id)
+            .limit(1)
+        )
     return None
+
+
+def _digits_of(phone: Any) -> Any:
+    """SQL for the digits of a phone column (what clean_phone lets through besides them)."""
+    for character in " -().+":
+        phone = func.replace(phone, character, "")
+    return phone
 
 
 async def _stored(session: AsyncSession, account_id: int, contact_id: int, client_id: str) -> Message | None:
@@ -130,6 +160,15 @@ async def _stored(session: AsyncSession, account_id: int, contact_id: int, clien
     )
 
 
+async def refused(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> bool:
+    """Whether a ban shuts this customer out: of the e-mail or phone the channel vouches for,
+    or of the contact's own."""
+    who = Who(email=inbound.email, phone=inbound.phone)
+    return await services.bans.banned(inbox.account_id, who) or await _identity_banned(
+        services, inbox, identity_kind, inbound
+    )
+
+
 async def _identity_banned(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> bool:
     """A ban of the contact's e-mail or phone applies on every channel the contact uses."""
     async with services.db.read() as session:
@@ -139,8 +178,9 @@ async def _identity_banned(services: Services, inbox: Inbox, identity_kind: str,
     return await services.bans.banned(inbox.account_id, Who(email=contact.email, phone=contact.phone))
 
 
-async def _contact_for(session: AsyncSession, account_id: int, identity_kind: str, inbound: Inbound) -> Contact:
-    """The contact of these identities, made or linked as needed (in the caller's transaction)."""
+async def contact_for(session: AsyncSession, account_id: int, identity_kind: str, inbound: Inbound) -> Contact:
+    """The contact of these identities, made or linked as needed (in the caller's transaction;
+    also for channels that record events rather than messages, the phone's calls)."""
     identities = _identities(identity_kind, inbound)
     contact = await _find_contact(session, account_id, identities)
     now = utcnow()

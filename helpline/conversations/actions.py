@@ -95,6 +95,16 @@ _OPEN_CONVERSATION_OF = (
     .limit(1)
     .with_for_update()
 )
+_CONTINUABLE_CONVERSATION = (
+    select(_conversations)
+    .where(
+        _conversations.c.id == bindparam("conversation_id"),
+        _conversations.c.contact_id == bindparam("contact_id"),
+        _conversations.c.inbox_id == bindparam("inbox_id"),
+        _conversations.c.status.in_([s.value for s in CONTINUABLE]),
+    )
+    .with_for_update()
+)
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
 
@@ -461,11 +471,14 @@ async def receive_visitor_message(
     new_type: ConversationType = ConversationType.chat,
     file_ids: list[int] | None = None,
     external_id: str | None = None,
+    threaded: bool = False,
+    conversation_id: int | None = None,
 ) -> tuple[Message, Conversation, bool]:
     """A message from the website widget, or a customer's message from another channel
     (helpline.channels.inbound, with the channel's `external_id` of it): into the contact's
     open conversation in `inbox`, or a new one (of `new_type`: offline when the site was
-    offline).
+    offline). A `threaded` channel's message (e-mail) continues `conversation_id` instead,
+    if that is the contact's in `inbox` and may be continued, and a new one otherwise.
 
     `require` names contact fields (name, email, phone) the site's pre-chat form requires:
     without them nothing is stored.
@@ -485,9 +498,19 @@ async def receive_visitor_message(
         conversation = await session.get(Conversation, existing.conversation_id)
         assert conversation is not None
         return existing, conversation, True
-    conversation = (
-        await session.execute(_OPEN_CONVERSATION_OF, {"contact_id": contact.id, "inbox_id": inbox.id})
-    ).one_or_none()
+    if not threaded:
+        conversation = (
+            await session.execute(_OPEN_CONVERSATION_OF, {"contact_id": contact.id, "inbox_id": inbox.id})
+        ).one_or_none()
+    elif conversation_id is not None:
+        conversation = (
+            await session.execute(
+                _CONTINUABLE_CONVERSATION,
+                {"conversation_id": conversation_id, "contact_id": contact.id, "inbox_id": inbox.id},
+            )
+        ).one_or_none()
+    else:
+        conversation = None
     files = await claim_files(
         session, account_id=inbox.account_id, uploader_type=AuthorType.contact, uploader_id=contact.id,
         file_ids=file_ids or [],
@@ -522,6 +545,24 @@ async def post_bot_message(session: AsyncSession, *, conversation: Conversation,
     return await _append_message(
         session, conversation=conversation, author=Actor(AuthorType.bot, None, name), text=clean_body(body),
         kind=MessageKind.text, client_id=None, inbox=None, contact=None,
+    )
+
+
+async def post_system_note(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    body: str,
+    name: str | None = None,
+    external_id: str | None = None,
+) -> Message:
+    """A record Helpline itself writes for agents (a phone call's events): an internal note
+    by the system, which the customer never sees and which never leaves Helpline.
+    `external_id` is the channel's key of what it records (see `post_message` for the
+    precondition)."""
+    return await _append_message(
+        session, conversation=conversation, author=Actor(AuthorType.system, None, name), text=clean_body(body),
+        kind=MessageKind.note, client_id=None, inbox=None, contact=None, external_id=external_id,
     )
 
 

@@ -246,7 +246,9 @@ async def route_new_conversation(session: AsyncSession, conversation: Conversati
     if conversation.assignee_id is None:
         await dispatch.assign_from_team(session, conversation, reason="routing")
 
-    if effect.auto_replies:
+    # A conversation a machine started (an e-mail auto-reply or mailing: the channel marks its
+    # context "automatic") gets no auto-reply: two responders answering each other loop.
+    if effect.auto_replies and not (conversation.context or {}).get("automatic"):
         place = await dispatch.place_in_queue(session, conversation)
         for text in effect.auto_replies:
             body = render_queue(text, place, conversation.language or "ru")
