@@ -26,8 +26,9 @@ import { TransferDialog } from './transfer';
 import { Modal, modalOpen } from './ui';
 import { VisitorsPage } from './visitors-page';
 
-// The automation's pages (routing, SLA, forms, the reviewer — admins' — and macros) load when
-// first opened: most agents never do, and the console they open every day stays small.
+// The automation's pages (routing, SLA, forms, channels, the reviewer — admins' — and macros)
+// load when first opened: most agents never do, and the console they open every day stays small.
+const ChannelsPage = lazy(() => import('./channels-page').then((module) => module.ChannelsPage));
 const RoutingPage = lazy(() => import('./routing-page').then((module) => module.RoutingPage));
 const SlaPage = lazy(() => import('./sla-page').then((module) => module.SlaPage));
 const FormsPage = lazy(() => import('./forms-page').then((module) => module.FormsPage));
@@ -332,9 +333,11 @@ function Shell({ s }: { s: Store }) {
         <CategoriesPage s={s} />
       ) : route.page === 'fields' ? (
         <FieldsPage s={s} />
-      ) : route.page === 'routing' || route.page === 'sla' || route.page === 'forms' || route.page === 'reviewer' || route.page === 'macros' ? (
+      ) : route.page === 'routing' || route.page === 'sla' || route.page === 'forms' || route.page === 'channels' || route.page === 'reviewer' || route.page === 'macros' ? (
         <Suspense fallback={<main class="cn-admin"><p class="cn-muted">{t('loading')}</p></main>}>
-          {route.page === 'routing' ? (
+          {route.page === 'channels' ? (
+            <ChannelsPage s={s} />
+          ) : route.page === 'routing' ? (
             <RoutingPage s={s} />
           ) : route.page === 'sla' ? (
             <SlaPage s={s} />

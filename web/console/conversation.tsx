@@ -9,6 +9,7 @@ import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Attachments, ClipIcon, PendingUploads } from './attachments';
 import { useCannedPicker } from './canned-picker';
+import { ChannelMark } from './channel-icon';
 import { CoachWarnings, useCoach } from './coach';
 import { filesOf } from './files';
 import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
@@ -22,7 +23,7 @@ import { MessageFaults, ReviewPanel } from './review';
 import { StatusBadge, StatusControls } from './status-menu';
 import { MAX_BODY, type Pending, type Store } from './store';
 import { canTakeOver, composerKinds } from './supervisor';
-import type { Conversation, Finding, Message } from './types';
+import type { Conversation, Delivery, DeliveryStatus, Finding, Message } from './types';
 import { loadText } from './ui';
 
 /** Files dragged from the desktop (not text or links dragged within the page). */
@@ -116,7 +117,9 @@ function ConversationHeader({ s, c }: { s: Store; c: Conversation }) {
           {contactName(c.contact, t)}
         </h2>
         <div class="cn-conv-sub">
-          <span>{c.inbox.name}</span>
+          {/* A form's conversation says "Web form" in its type badge already. */}
+          <ChannelMark channel={c.inbox.channel} t={t} compact={c.type === 'form'} />
+          <span class="cn-conv-inbox">{c.inbox.name}</span>
           <StatusBadge s={s} c={c} />
           <TypeBadge c={c} t={t} />
           <TeamBadge c={c} t={t} />
@@ -291,7 +294,19 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
     }
     const authorKey = `${message.author.type}:${message.author.id}:${message.kind}`;
     items.push(
-      <MessageItem key={message.id} m={message} contactLabel={contactName(c.contact, t)} meId={s.me?.id ?? 0} lang={s.lang} t={t} continued={authorKey === lastAuthor} handles={handles} findings={faults.get(message.seq)} />,
+      <MessageItem
+        key={message.id}
+        m={message}
+        contactLabel={contactName(c.contact, t)}
+        meId={s.me?.id ?? 0}
+        lang={s.lang}
+        t={t}
+        continued={authorKey === lastAuthor}
+        handles={handles}
+        findings={faults.get(message.seq)}
+        retrying={s.busy.has(`retry:${message.id}`)}
+        onRetry={s.retryDelivery}
+      />,
     );
     lastAuthor = authorKey;
   }
@@ -382,9 +397,42 @@ interface ItemProps {
   handles: ReadonlyMap<string, number>;
   /** What the review found in this message. */
   findings?: Finding[];
+  /** "Send again" of a failed delivery is in flight. */
+  retrying: boolean;
+  onRetry: (m: Message) => void;
 }
 
-const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles, findings }: ItemProps) {
+const DELIVERY_GLYPHS: Record<DeliveryStatus, preact.JSX.Element> = {
+  pending: (
+    <>
+      <circle cx="12" cy="12" r="8" />
+      <path d="M12 8v4l2.5 2" />
+    </>
+  ),
+  sent: <path d="M5 12.5l4.5 4.5L19 7.5" />,
+  delivered: <path d="M2 12.5l4.5 4.5L16 7.5M11 16.5l.5.5L21 7.5" />,
+  read: <path d="M2 12.5l4.5 4.5L16 7.5M11 16.5l.5.5L21 7.5" />,
+  failed: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 7.5v5.5M12 16.5v.1" />
+    </>
+  ),
+};
+
+/** The clock, one tick, two ticks, two coloured ticks or a red mark, by the message's time. */
+function DeliveryMark({ delivery, t }: { delivery: Delivery; t: Translate }) {
+  const label = t(`delivery_${delivery.status}` as 'delivery_sent');
+  return (
+    <span class={`cn-delivery cn-delivery-${delivery.status}`} data-testid="cn-delivery" data-status={delivery.status} title={label} aria-label={label} role="img">
+      <svg viewBox="0 0 24 24" aria-hidden="true">
+        <g class="cn-stroke">{DELIVERY_GLYPHS[delivery.status] || DELIVERY_GLYPHS.pending}</g>
+      </svg>
+    </span>
+  );
+}
+
+const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles, findings, retrying, onRetry }: ItemProps) {
   const type = m.author.type;
   const note = m.kind === 'note';
   const whisper = m.kind === 'whisper';
@@ -395,15 +443,19 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
   else who = t('system');
   const side = type === 'contact' ? 'in' : type === 'system' ? 'center' : 'out';
   const faulty = !!findings?.some((finding) => !finding.marked_wrong);
+  // Only what left through a channel has a delivery (the customer's own messages never do).
+  const delivery = type !== 'contact' ? m.delivery : null;
+  const failed = delivery?.status === 'failed';
   return (
     <div
-      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${continued ? ' is-continued' : ''}${faulty ? ' has-fault' : ''}`}
+      class={`cn-msg cn-msg-${side} cn-from-${type}${note ? ' cn-note' : ''}${whisper ? ' cn-whisper' : ''}${continued ? ' is-continued' : ''}${faulty ? ' has-fault' : ''}${failed ? ' is-failed' : ''}`}
       data-testid="cn-message"
       data-author={type}
       data-kind={m.kind}
       data-seq={m.seq}
       data-id={m.id}
       data-pending="false"
+      data-delivery={delivery?.status}
       data-faults={findings?.map((finding) => finding.fault).join(' ') || undefined}
     >
       {whisper ? (
@@ -425,10 +477,28 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
       <div class="cn-bubble" title={fullTime(m.created_at, lang)}>
         <Body text={m.body} handles={note ? handles : undefined} meId={meId} />
         {!!m.attachments?.length && <Attachments files={m.attachments} t={t} lang={lang} />}
-        <time class="cn-msg-time" dateTime={m.created_at}>
-          {clockTime(m.created_at, lang)}
-        </time>
+        {delivery ? (
+          <div class="cn-msg-foot">
+            <time class="cn-msg-time" dateTime={m.created_at}>
+              {clockTime(m.created_at, lang)}
+            </time>
+            <DeliveryMark delivery={delivery} t={t} />
+          </div>
+        ) : (
+          <time class="cn-msg-time" dateTime={m.created_at}>
+            {clockTime(m.created_at, lang)}
+          </time>
+        )}
       </div>
+      {failed && delivery && (
+        // Spelt out, not only a tooltip: the agent must see that the customer did not get it.
+        <div class="cn-msg-state cn-delivery-error" data-testid="cn-delivery-error" role="alert">
+          <span data-testid="cn-delivery-reason">{delivery.error ? t('deliveryFailed', { reason: delivery.error }) : t('delivery_failed')}</span>{' '}
+          <button type="button" class="cn-btn cn-btn-small" data-testid="cn-delivery-retry" disabled={retrying} onClick={() => onRetry(m)}>
+            {t('sendAgain')}
+          </button>
+        </div>
+      )}
       {!!findings?.length && <MessageFaults findings={findings} t={t} />}
     </div>
   );

@@ -72,6 +72,21 @@ const en = {
   notSent: 'Not sent: {reason}',
   waitingRate: 'Sending slowly: rate limit',
   discard: 'Discard',
+  // a message's delivery through its channel (Telegram, e-mail …)
+  delivery_pending: 'Sending',
+  delivery_sent: 'Sent',
+  delivery_delivered: 'Delivered',
+  delivery_read: 'Read',
+  delivery_failed: 'Not delivered',
+  deliveryFailed: 'Not delivered: {reason}',
+  sendAgain: 'Send again',
+  // the conversation's channel
+  channelOf: 'Channel',
+  channelsTitle: 'Channels',
+  context_username: 'Username',
+  context_subject: 'Subject',
+  context_email: 'E-mail',
+  context_phone: 'Phone',
   isTyping: '{name} is typing…',
   agentIsTyping: '{name} (agent) is typing…',
   someone: 'Customer',
@@ -620,6 +635,19 @@ const ru: Strings = {
   notSent: 'Не отправлено: {reason}',
   waitingRate: 'Отправка замедлена: лимит сообщений',
   discard: 'Удалить',
+  delivery_pending: 'Отправляется',
+  delivery_sent: 'Отправлено',
+  delivery_delivered: 'Доставлено',
+  delivery_read: 'Прочитано',
+  delivery_failed: 'Не доставлено',
+  deliveryFailed: 'Не доставлено: {reason}',
+  sendAgain: 'Отправить снова',
+  channelOf: 'Канал',
+  channelsTitle: 'Каналы',
+  context_username: 'Имя пользователя',
+  context_subject: 'Тема',
+  context_email: 'E-mail',
+  context_phone: 'Телефон',
   isTyping: '{name} печатает…',
   agentIsTyping: '{name} (оператор) печатает…',
   someone: 'Клиент',
@@ -1117,11 +1145,12 @@ export type Translate = (key: StringKey, vars?: Record<string, string | number>)
 
 export function translator(lang: Lang): Translate {
   const dict = DICTS[lang];
-  return (key, vars) => {
-    let text = dict[key] ?? en[key] ?? key;
-    if (vars) text = text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
-    return text;
-  };
+  return (key, vars) => fill(dict[key] ?? en[key] ?? key, vars);
+}
+
+/** A text with its `{name}` placeholders filled (a page loaded on demand brings strings of its own). */
+export function fill(text: string, vars?: Record<string, string | number>): string {
+  return vars ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole)) : text;
 }
 
 /** "45 s", "3 min", "1 h 5 min" in the UI language. */

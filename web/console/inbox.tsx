@@ -6,6 +6,7 @@
 import { memo } from 'preact/compat';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { BulkBar } from './bulk-bar';
+import { ChannelMark } from './channel-icon';
 import { TeamBadge, TypeBadge } from './conversation';
 import { FilterBar } from './filter-bar';
 import { shortDuration, shortTime } from './format';
@@ -204,6 +205,7 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, checked, meId, no
           )}
         </span>
         <span class="cn-row-bottom">
+          <ChannelMark channel={c.inbox.channel} t={t} compact />
           <span class="cn-row-number">#{c.number}</span>
           <PriorityBadge c={c} t={t} />
           <TypeBadge c={c} t={t} />

@@ -4,9 +4,10 @@
  * /console/chat (the operator chat), /console/canned, /console/bans, the supervisors' and
  * admins' /console/monitor and /console/quality, /console/macros (every agent's, next to the canned
  * responses), and the admin's /console/teams, /console/admin (agents) and the settings pages:
- * /console/settings, /console/categories, /console/fields (custom fields), /console/routing
- * (routing rules), /console/sla (SLA policies), /console/forms (web forms) and
- * /console/reviewer (the automatic reviewer's settings).
+ * /console/settings, /console/channels (Telegram and the other channels' inboxes),
+ * /console/categories, /console/fields (custom fields), /console/routing (routing rules),
+ * /console/sla (SLA policies), /console/forms (web forms) and /console/reviewer (the automatic
+ * reviewer's settings).
  */
 import { VIEWS, type View } from './types';
 
@@ -20,6 +21,7 @@ export type Page =
   | 'bans'
   | 'teams'
   | 'admin'
+  | 'channels'
   | 'categories'
   | 'fields'
   | 'routing'
@@ -29,9 +31,9 @@ export type Page =
   | 'settings';
 export type Route = { page: 'inbox'; view: View; id: number | null } | { page: Page };
 
-const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'macros', 'bans', 'teams', 'admin', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer', 'settings'];
+const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'macros', 'bans', 'teams', 'admin', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer', 'settings'];
 /** The settings and its sub-pages (settings-nav.tsx), in the order the sub-navigation lists them. */
-export const SETTINGS_PAGES = ['settings', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer'] as const satisfies readonly Page[];
+export const SETTINGS_PAGES = ['settings', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer'] as const satisfies readonly Page[];
 /** Pages only admins see. */
 export const ADMIN_PAGES: readonly Page[] = ['teams', 'admin', ...SETTINGS_PAGES];
 /** Pages for supervisors and admins. */

@@ -18,7 +18,9 @@
  * taxonomy.ts (categories, custom fields, tags), desk.ts (properties, statuses, the audit
  * trail, bulk actions), routing.ts (routing rules), sla.ts (SLA policies, breach alerts),
  * forms.ts (inboxes, web forms, submissions), macros.ts, csat.ts (ratings) and reviewer.ts
- * (the automatic reviewer's settings).
+ * (the automatic reviewer's settings). The channels page's state (channels.ts) loads with the
+ * page; what the inbox needs of channels — a message's delivery (`message.delivery`, "Send
+ * again") and a conversation's channel context — is kept here.
  */
 import { consolePollingSocket } from './polling';
 import { connect, newClientId, type ConnState, type Frame, type OutboxFrame, type RealtimeClient } from '../shared/realtime';
@@ -61,7 +63,9 @@ import {
   type ChatRoom,
   type Contact,
   type Conversation,
+  type ConversationContext,
   type Counts,
+  type Delivery,
   type EventFrame,
   type FileInfo,
   type Message,
@@ -147,6 +151,8 @@ export class Store {
   /** By contact id; null when the contact has no website visitor. */
   readonly visitors = new Map<number, Visitor | null>();
   readonly contacts = new Map<number, Contact>();
+  /** Conversation id → where it came from, as its channel tells (the Telegram @username …). */
+  readonly contexts = new Map<number, ConversationContext>();
   /** Contact id → its conversations' ids (newest first), once loaded. */
   readonly contactConvs = new Map<number, number[]>();
   /** Conversation id → the customer typing there. */
@@ -458,7 +464,7 @@ export class Store {
     this.everWelcomed = false;
     this.ready = false;
     this.recent = [];
-    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contactConvs, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contexts, this.contactConvs, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
       map.clear();
     }
     this.storedOutbox = null;
@@ -638,6 +644,11 @@ export class Store {
           }
         }
         break;
+      case 'message.delivery':
+        if (typeof data.conversation_id === 'number' && typeof data.message_id === 'number' && data.delivery) {
+          this.setDelivery(data.conversation_id, data.message_id, data.delivery as Delivery);
+        }
+        break;
       case 'contact.updated':
         if (data.contact) {
           this.updateContact(data.contact as Contact);
@@ -809,9 +820,10 @@ export class Store {
     let contactId: number | null = null;
     try {
       await this.withReplay(
-        () => get<{ conversation: Conversation; messages: Message[]; visitor: Visitor | null }>(`/api/v1/conversations/${id}`),
+        () => get<{ conversation: Conversation; messages: Message[]; visitor: Visitor | null; context?: ConversationContext }>(`/api/v1/conversations/${id}`),
         (data) => {
           this.upsertConv(data.conversation, 'load');
+          this.contexts.set(id, data.context && typeof data.context === 'object' ? data.context : {});
           const byId = new Map<number, Message>();
           for (const message of [...current.messages, ...data.messages]) byId.set(message.id, message);
           current.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
@@ -873,6 +885,45 @@ export class Store {
     // A hole in the numbering means we missed something: read the whole thread again.
     if (message.seq > lastSeq + 1 && !thread.loading) queueMicrotask(() => void this.loadThread(message.conversation_id));
   }
+
+  /**
+   * A message's delivery moved on (`message.delivery`): the stored message is replaced, so the
+   * list redraws it. A thread not loaded yet gets it with the messages when it loads.
+   */
+  private setDelivery(conversationId: number, messageId: number, delivery: Delivery): void {
+    const thread = this.threads.get(conversationId);
+    if (!thread?.loaded) return;
+    const index = thread.messages.findIndex((m) => m.id === messageId);
+    if (index < 0) return;
+    const messages = [...thread.messages];
+    messages[index] = { ...messages[index], delivery: { status: delivery.status, error: delivery.error ?? null } };
+    thread.messages = messages;
+  }
+
+  /**
+   * "Send again" for a message whose delivery failed: it becomes pending and the events tell
+   * the rest. A bound property, so the message list can hand it on without redrawing.
+   */
+  readonly retryDelivery = async (message: Message): Promise<void> => {
+    const key = `retry:${message.id}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.emit();
+    try {
+      const data = await post<{ message: Message }>(`/api/v1/conversations/${message.conversation_id}/messages/${message.id}/retry`, {});
+      // Events may have moved it on already (the channel took it while this answer was on its
+      // way): the answer only replaces a state that is still "failed".
+      const known = this.threads.get(message.conversation_id)?.messages.find((m) => m.id === message.id);
+      if (data.message?.delivery && known?.delivery?.status === 'failed') this.setDelivery(message.conversation_id, message.id, data.message.delivery);
+    } catch (error) {
+      // 409: it did not fail (any more): what the server has is what to show.
+      if (error instanceof ApiError && error.code === 'conflict') void this.loadThread(message.conversation_id);
+      else this.showToast(this.errorText(error));
+    } finally {
+      this.busy.delete(key);
+      this.emit();
+    }
+  };
 
   pendingOf(conversationId: number): Pending[] {
     const items: Pending[] = [];

@@ -1,6 +1,6 @@
 /**
- * Sub-pages under one entry of the top navigation: the settings (general, categories, custom
- * fields, routing, SLA, forms, reviewer) and the agent's texts (canned responses, macros).
+ * Sub-pages under one entry of the top navigation: the settings (general, channels,
+ * categories, custom fields, routing, SLA, forms, reviewer) and the agent's texts (canned responses, macros).
  * Adding a page here rather than to the top bar keeps the bar within a laptop's width.
  */
 import type { StringKey } from './i18n';
@@ -35,6 +35,7 @@ function SubNav({ s, pages, labels, label }: { s: Store; pages: readonly Page[];
 
 const SETTINGS_LABELS: Record<(typeof SETTINGS_PAGES)[number], StringKey> = {
   settings: 'settingsGeneral',
+  channels: 'channelsTitle',
   categories: 'categoriesTitle',
   fields: 'fieldsTitle',
   routing: 'routingTitle',

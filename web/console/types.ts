@@ -40,7 +40,26 @@ export interface Message {
   mentions?: number[];
   client_id?: string | null;
   created_at: string;
+  /**
+   * How the message left through its channel (Telegram, e-mail …); null for the web chat,
+   * notes and the customer's own messages.
+   */
+  delivery?: Delivery | null;
 }
+
+/** `pending` (waiting, or between retries), `sent`, `delivered`, `read` or `failed` (`error` says why). */
+export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Delivery {
+  status: DeliveryStatus;
+  error: string | null;
+}
+
+/**
+ * Where a conversation came from, as its channel tells it (`GET /api/v1/conversations/{id}`):
+ * for Telegram `{"channel": "telegram", "username": "@ivan"}`.
+ */
+export type ConversationContext = Record<string, unknown>;
 
 export interface ContactRef {
   id: number;
@@ -337,6 +356,13 @@ export interface Inbox {
   site_key: string | null;
   is_active: boolean;
   settings: SiteSettings;
+  // A channel adapter's inbox (Telegram, e-mail …) also has these (docs/protocol.md, "Channels").
+  /** The last check or delivery: `ok`, `error` (`last_error` says why), null before any. */
+  status?: 'ok' | 'error' | null;
+  last_error?: string | null;
+  last_error_at?: string | null;
+  /** Where the channel sends updates. */
+  webhook_url?: string;
 }
 
 export interface Smtp {
