@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from helpline.channels.base import Inbound, IncomingFile
 from helpline.contacts.bans import Who
@@ -47,51 +48,87 @@ class Received:
 async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> Received:
     """Store `inbound` (see the module docstring). Commits its own transaction."""
     client_id = _client_id(inbox.channel, inbound.external_id)
+    identities = _identities(identity_kind, inbound)
     async with services.db.read() as session:
-        contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
+        contact, known = await _find_contact_and_known(session, inbox.account_id, identities)
         if contact is not None and (duplicate := await _stored(session, inbox.account_id, contact.id, client_id)):
             conversation = await session.get(Conversation, duplicate.conversation_id)
             return Received(duplicate, conversation, True)
-    if await refused(services, inbox, identity_kind, inbound):
+    if await refused(services, inbox, identity_kind, inbound, contact=contact):
         return Received(None, None, False)
     text, files = _split_long_text(inbound.text, list(inbound.files))
     stored = [_save(services, file) for file in files[:MAX_FILES_PER_MESSAGE]]
     try:
-        async with services.db.transaction() as session:
-            contact = await contact_for(session, inbox.account_id, identity_kind, inbound)
-            file_ids = []
-            for storage_name, name, content_type, size in stored:
-                attachment = await record_upload(
-                    session,
-                    account_id=inbox.account_id,
-                    uploader_type=AuthorType.contact,
-                    uploader_id=contact.id,
-                    storage_name=storage_name,
-                    filename=name,
-                    content_type=content_type,
-                    size=size,
-                )
-                file_ids.append(attachment.id)
-            message, conversation, duplicate = await receive_visitor_message(
-                session,
-                inbox=inbox,
-                contact_id=contact.id,
-                body=text if text.strip() or file_ids else "…",
-                client_id=client_id,
-                context={"channel": inbox.channel, **inbound.context},
-                file_ids=file_ids,
-                external_id=inbound.external_id,
-                threaded=inbound.threaded,
-                conversation_id=inbound.conversation_id,
+        try:
+            # A known contact with nothing new to learn is taken as found (the common case);
+            # else it is made or completed in the transaction.
+            settled = contact is not None and known >= set(identities) and not _news_for(contact, inbound)
+            return await _store(
+                services, inbox, identity_kind, inbound, text, stored, client_id, contact.id if settled else None
             )
+        except IntegrityError:
+            # Two first messages of a new customer at once both made the contact; the second
+            # finds it now (or finds its message stored, when the same update came twice).
+            return await _store(services, inbox, identity_kind, inbound, text, stored, client_id, None)
     except BaseException:
         for storage_name, *_ in stored:
             services.files.remove(storage_name)
         raise
+
+
+async def _store(
+    services: Services,
+    inbox: Inbox,
+    identity_kind: str,
+    inbound: Inbound,
+    text: str,
+    stored: list[tuple[str, str, str, int]],
+    client_id: str,
+    contact_id: int | None,
+) -> Received:
+    """The write of `receive`: the contact made or linked (unless known: `contact_id`), the
+    files recorded, the message."""
+    async with services.db.transaction() as session:
+        if contact_id is None:
+            contact_id = (await contact_for(session, inbox.account_id, identity_kind, inbound)).id
+        file_ids = []
+        for storage_name, name, content_type, size in stored:
+            attachment = await record_upload(
+                session,
+                account_id=inbox.account_id,
+                uploader_type=AuthorType.contact,
+                uploader_id=contact_id,
+                storage_name=storage_name,
+                filename=name,
+                content_type=content_type,
+                size=size,
+            )
+            file_ids.append(attachment.id)
+        message, conversation, duplicate = await receive_visitor_message(
+            session,
+            inbox=inbox,
+            contact_id=contact_id,
+            body=text if text.strip() or file_ids else "…",
+            client_id=client_id,
+            context={"channel": inbox.channel, **inbound.context},
+            file_ids=file_ids,
+            external_id=inbound.external_id,
+            threaded=inbound.threaded,
+            conversation_id=inbound.conversation_id,
+        )
     if duplicate:  # stored meanwhile by another delivery of the same update
         for storage_name, *_ in stored:
             services.files.remove(storage_name)
     return Received(message, conversation, duplicate)
+
+
+def _news_for(contact: Contact, inbound: Inbound) -> bool:
+    """Whether `inbound` tells something the contact lacks (contact_for would fill it in)."""
+    return bool(
+        (contact.name is None and inbound.name)
+        or (contact.email is None and inbound.email)
+        or (contact.phone is None and inbound.phone)
+    )
 
 
 def _client_id(channel: str, external_id: str) -> str:
@@ -117,19 +154,29 @@ def _digits(phone: str) -> str:
 
 
 async def _find_contact(session: AsyncSession, account_id: int, identities: list[tuple[str, str]]) -> Contact | None:
-    for kind, value in identities:  # the channel's own identity first
-        contact_id = await session.scalar(
-            select(ContactIdentity.contact_id).where(
-                ContactIdentity.account_id == account_id, ContactIdentity.kind == kind, ContactIdentity.value == value
-            )
+    """The contact of the first of `identities` that one has (the channel's own first)."""
+    return (await _find_contact_and_known(session, account_id, identities))[0]
+
+
+async def _find_contact_and_known(
+    session: AsyncSession, account_id: int, identities: list[tuple[str, str]]
+) -> tuple[Contact | None, set[tuple[str, str]]]:
+    """The contact, and which of `identities` exist already (of any contact)."""
+    rows = await session.execute(
+        select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.contact_id).where(
+            ContactIdentity.account_id == account_id,
+            tuple_(ContactIdentity.kind, ContactIdentity.value).in_(identities),
         )
-        if contact_id is not None:
-            return await session.get(Contact, contact_id)
+    )
+    found = {(kind, value): contact_id for kind, value, contact_id in rows.tuples()}
+    for identity in identities:
+        if identity in found:
+            return await session.get(Contact, found[identity]), set(found)
     phone = next((value for kind, value in identities if kind == "phone"), None)
     if phone:
         # Someone who left this number on a web form or in the widget has it as typed
         # ("+7 (999) 123-45-67"), and maybe no phone identity: compared by its digits.
-        return await session.scalar(
+        contact = await session.scalar(
             select(Contact)
             .where(
                 Contact.account_id == account_id,
@@ -139,7 +186,8 @@ async def _find_contact(session: AsyncSession, account_id: int, identities: list
             .order_by(Contact.id)
             .limit(1)
         )
-    return None
+        return contact, set()
+    return None, set()
 
 
 def _digits_of(phone: Any) -> Any:
@@ -160,19 +208,18 @@ async def _stored(session: AsyncSession, account_id: int, contact_id: int, clien
     )
 
 
-async def refused(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> bool:
+async def refused(
+    services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound, *, contact: Contact | None = None
+) -> bool:
     """Whether a ban shuts this customer out: of the e-mail or phone the channel vouches for,
-    or of the contact's own."""
-    who = Who(email=inbound.email, phone=inbound.phone)
-    return await services.bans.banned(inbox.account_id, who) or await _identity_banned(
-        services, inbox, identity_kind, inbound
-    )
-
-
-async def _identity_banned(services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound) -> bool:
-    """A ban of the contact's e-mail or phone applies on every channel the contact uses."""
-    async with services.db.read() as session:
-        contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
+    or of the contact's own (`contact`, when the caller found it already), on every channel."""
+    if not await services.bans.any_active(inbox.account_id):
+        return False
+    if await services.bans.banned(inbox.account_id, Who(email=inbound.email, phone=inbound.phone)):
+        return True
+    if contact is None:
+        async with services.db.read() as session:
+            contact = await _find_contact(session, inbox.account_id, _identities(identity_kind, inbound))
     if contact is None or (contact.email is None and contact.phone is None):
         return False
     return await services.bans.banned(inbox.account_id, Who(email=contact.email, phone=contact.phone))
@@ -182,7 +229,7 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
     """The contact of these identities, made or linked as needed (in the caller's transaction;
     also for channels that record events rather than messages, the phone's calls)."""
     identities = _identities(identity_kind, inbound)
-    contact = await _find_contact(session, account_id, identities)
+    contact, known = await _find_contact_and_known(session, account_id, identities)
     now = utcnow()
     if contact is None:
         contact = Contact(
@@ -202,17 +249,6 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
             contact.email = inbound.email.lower()
         if contact.phone is None and inbound.phone:
             contact.phone = inbound.phone
-    known = set(
-        (
-            await session.execute(
-                select(ContactIdentity.kind, ContactIdentity.value).where(
-                    ContactIdentity.account_id == account_id,
-                    ContactIdentity.kind.in_([kind for kind, _ in identities]),
-                    ContactIdentity.value.in_([value for _, value in identities]),
-                )
-            )
-        ).tuples()
-    )
     for kind, value in identities:
         if (kind, value) not in known:
             session.add(

@@ -198,6 +198,10 @@ class BanList:
         self._cache[account_id] = (time.monotonic() + CACHE_SECONDS, bans)
         return bans
 
+    async def any_active(self, account_id: int) -> bool:
+        """Whether the account bans anyone at all (most do not: callers skip their checks)."""
+        return bool(await self._active(account_id))
+
     async def banned(self, account_id: int, who: Who) -> bool:
         bans = await self._active(account_id)
         if not bans:
