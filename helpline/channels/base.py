@@ -161,6 +161,9 @@ class ChannelAdapter:
     settings_model: ClassVar[type[BaseModel]]
     # Settings never shown back (tokens, passwords): the API returns MASK instead.
     secret_fields: ClassVar[frozenset[str]] = frozenset()
+    # Whether messages can be sent to the customer at all (the phone cannot): where not, a
+    # bot's automatic replies are not tried, and an agent's answer fails with the reason.
+    sends: ClassVar[bool] = True
 
     def clean_settings(self, raw: object, stored: dict[str, Any] | None = None) -> dict[str, Any]:
         """The settings validated (422 `invalid_field` naming `settings.<key>`); a secret sent

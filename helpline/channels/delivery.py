@@ -84,7 +84,8 @@ async def _schedule(session: AsyncSession, conversation: Any, message: Message) 
     """Message hook: a message for the customer in an adapter's conversation leaves through it."""
     if message.kind != MessageKind.text or message.author_type not in (AuthorType.agent, AuthorType.bot):
         return
-    if adapter_for(await _channel_of(session, conversation.inbox_id)) is None:
+    adapter = adapter_for(await _channel_of(session, conversation.inbox_id))
+    if adapter is None or (not adapter.sends and message.author_type == AuthorType.bot):
         return
     message.delivery_status = Delivery.pending
     await session.execute(update(Message).where(Message.id == message.id).values(delivery_status=Delivery.pending))

@@ -73,6 +73,7 @@ class PhoneAdapter(ChannelAdapter):
     identity_kind = "phone"
     settings_model = PhoneSettings
     secret_fields = frozenset({"signing_secret"})
+    sends = False  # answered by calling back; routing's auto-replies are not tried
 
     async def connect(self, ctx: ChannelContext) -> str:
         # Nothing to ask: the telephony calls us. The settings were validated already.
