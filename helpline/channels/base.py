@@ -209,6 +209,35 @@ class ChannelAdapter:
         in `inbox.cursor` (helpline.channels.pollers.save_cursor)."""
 
 
+def split_text(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most `size` characters, as channels take them, cut at a line
+    break or a space where one is in the second half of a piece."""
+    text = text.strip()
+    pieces = []
+    while len(text) > size:
+        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
+        cut = cut if cut > size // 2 else size
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+async def download(ctx: ChannelContext, url: str, limit: int, headers: dict[str, str] | None = None) -> bytes | None:
+    """The file at `url` (a channel's media link); None when the channel answers with an error
+    or the file is larger than `limit` bytes (read no further then)."""
+    async with ctx.http.stream("GET", url, headers=headers, follow_redirects=True) as response:
+        if response.status_code != 200:
+            return None
+        data = bytearray()
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) > limit:
+                return None
+        return bytes(data)
+
+
 _ADAPTERS: dict[str, ChannelAdapter] = {}
 
 

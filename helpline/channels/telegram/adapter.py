@@ -35,6 +35,7 @@ from helpline.channels.base import (
     IncomingFile,
     Outgoing,
     Sent,
+    split_text,
 )
 from helpline.channels.inbound import receive
 from helpline.channels.pollers import save_cursor
@@ -242,7 +243,7 @@ class TelegramAdapter(ChannelAdapter):
         chat_id = outgoing.recipient
         first: int | None = None
         try:
-            for chunk in _chunks(outgoing.text, TEXT_LIMIT):
+            for chunk in split_text(outgoing.text, TEXT_LIMIT):
                 sent = await self._call(ctx, "sendMessage", {"chat_id": chat_id, "text": chunk})
                 first = first or sent.get("message_id")
             for file in outgoing.files:
@@ -256,20 +257,6 @@ class TelegramAdapter(ChannelAdapter):
 
 
 _OTHER_KINDS = ("location", "contact", "video", "video_note", "audio", "animation", "poll", "venue", "dice")
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """`text` in pieces Telegram takes, cut at a line break or space where one is near."""
-    text = text.strip()
-    pieces = []
-    while len(text) > size:
-        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
-        cut = cut if cut > size // 2 else size
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 def _delivery_error(error: _ApiError) -> DeliveryError:

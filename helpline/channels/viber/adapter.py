@@ -39,6 +39,7 @@ from helpline.channels.base import (
     Outgoing,
     OutgoingFile,
     Sent,
+    download,
 )
 from helpline.channels.delivery import report_delivery
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
@@ -192,7 +193,11 @@ class ViberAdapter(ChannelAdapter):
             return []
         name = str(message.get("file_name") or _DEFAULT_NAMES[kind])
         size = message.get("size")
-        data = None if isinstance(size, int) and size > MAX_INBOUND_FILE_BYTES else await _download(ctx, media)
+        data = (
+            None
+            if isinstance(size, int) and size > MAX_INBOUND_FILE_BYTES
+            else await download(ctx, media, MAX_INBOUND_FILE_BYTES)
+        )
         if data is None:
             return [IncomingFile(f"{name}.txt", "text/plain", f"Viber did not give out {name}.".encode())]
         return [IncomingFile(name=name, content_type=None, data=data)]
@@ -222,20 +227,6 @@ def _media_message(file: OutgoingFile) -> dict[str, Any]:
     if file.content_type in PICTURE_TYPES and file.size <= MAX_PICTURE_BYTES:
         return {"type": "picture", "text": "", "media": file.url}
     return {"type": "file", "media": file.url, "size": file.size, "file_name": file.name[-FILE_NAME_LIMIT:]}
-
-
-async def _download(ctx: ChannelContext, url: str) -> bytes | None:
-    """The media at `url`; None when Viber answers with an error or it is larger than Helpline
-    keeps (read no further then)."""
-    async with ctx.http.stream("GET", url, follow_redirects=True) as response:
-        if response.status_code != 200:
-            return None
-        data = bytearray()
-        async for chunk in response.aiter_bytes():
-            data += chunk
-            if len(data) > MAX_INBOUND_FILE_BYTES:
-                return None
-        return bytes(data)
 
 
 def _delivery_error(error: _ApiError) -> DeliveryError:

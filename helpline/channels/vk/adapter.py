@@ -42,6 +42,8 @@ from helpline.channels.base import (
     Outgoing,
     OutgoingFile,
     Sent,
+    download,
+    split_text,
 )
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
 
@@ -253,7 +255,7 @@ class VkAdapter(ChannelAdapter):
                 wanted.append((url, "sticker.png", "image/png"))
         files = []
         for url, name, content_type in wanted:
-            data = await _download(ctx, url)
+            data = await download(ctx, url, MAX_INBOUND_FILE_BYTES)
             if data is None:
                 data = f"VK did not give out {name} (gone, or larger than Helpline keeps).".encode()
                 name, content_type = f"{name}.txt", "text/plain"
@@ -266,7 +268,7 @@ class VkAdapter(ChannelAdapter):
         peer_id = outgoing.recipient
         try:
             attachments = [await self._attachment(ctx, peer_id, file) for file in outgoing.files]
-            texts = _chunks(outgoing.text, TEXT_LIMIT)
+            texts = split_text(outgoing.text, TEXT_LIMIT)
             # The files go with the first part: one message, as the agent wrote it.
             parts = [{"message": texts[0] if texts else "", "attachment": ",".join(attachments)}]
             parts += [{"message": text} for text in texts[1:]]
@@ -320,34 +322,6 @@ def _largest(sizes: object) -> str | None:
     # Old photos have no dimensions but list their sizes from small to large.
     best = max(enumerate(found), key=lambda pair: ((pair[1].get("width") or 0) * (pair[1].get("height") or 0), pair[0]))
     return best[1]["url"]
-
-
-async def _download(ctx: ChannelContext, url: str) -> bytes | None:
-    """The file at `url`; None when VK answers with an error or it is larger than Helpline
-    keeps (read no further then)."""
-    async with ctx.http.stream("GET", url, follow_redirects=True) as response:
-        if response.status_code != 200:
-            return None
-        data = bytearray()
-        async for chunk in response.aiter_bytes():
-            data += chunk
-            if len(data) > MAX_INBOUND_FILE_BYTES:
-                return None
-        return bytes(data)
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """`text` in pieces VK takes, cut at a line break or space where one is near."""
-    text = text.strip()
-    pieces = []
-    while len(text) > size:
-        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
-        cut = cut if cut > size // 2 else size
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 def _random_id(message_id: int, part: int) -> int:

@@ -46,6 +46,7 @@ from helpline.channels.base import (
     Outgoing,
     OutgoingFile,
     Sent,
+    split_text,
 )
 from helpline.channels.delivery import report_delivery
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
@@ -314,7 +315,7 @@ class WhatsAppAdapter(ChannelAdapter):
         caption = text if len(outgoing.files) == 1 and len(text) <= CAPTION_LIMIT else ""
         sent: list[str | None] = []  # the wamids; the first is the one statuses are matched to
         try:
-            for chunk in [] if caption else _chunks(text, TEXT_LIMIT):
+            for chunk in [] if caption else split_text(text, TEXT_LIMIT):
                 sent.append(await self._send(ctx, outgoing.recipient, "text", {"body": chunk}))
             for file in outgoing.files:
                 kind = "image" if file.content_type in IMAGE_TYPES and file.size <= MAX_IMAGE_BYTES else "document"
@@ -389,19 +390,6 @@ def _media(kind: str, uploaded: dict[str, Any], file: OutgoingFile, caption: str
     if caption:
         content["caption"] = caption
     return content
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """`text` in pieces WhatsApp takes, cut at a line break or space where one is near."""
-    pieces = []
-    while len(text) > size:
-        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
-        cut = cut if cut > size // 2 else size
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 def _delivery_error(error: _ApiError) -> DeliveryError:
