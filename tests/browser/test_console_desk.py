@@ -485,8 +485,14 @@ async def test_admin_adds_a_subcategory_and_a_select_field_that_an_agent_then_us
     await field_form.get_by_test_id("cn-field-create").click()
     plan = admin.locator("[data-testid=cn-field][data-key=plan]")
     await expect(plan).to_have_attribute("data-type", "select")
+    # The card shows what was stored before it is edited (a re-render after the create would
+    # otherwise put back the stored values over what the test typed); then what was typed is
+    # there when Save is pressed.
+    await expect(plan.get_by_test_id("cn-field-edit-options")).to_have_value("basic\npro")
     await plan.get_by_test_id("cn-field-edit-options").fill("basic\npro\nenterprise")
     await plan.get_by_test_id("cn-field-edit-required").check()
+    await expect(plan.get_by_test_id("cn-field-edit-options")).to_have_value("basic\npro\nenterprise")
+    await expect(plan.get_by_test_id("cn-field-edit-required")).to_be_checked()
     await plan.get_by_test_id("cn-field-save").click()
     await expect(plan.get_by_test_id("cn-field-save")).to_be_disabled()
 

@@ -26,14 +26,18 @@ import { TransferDialog } from './transfer';
 import { Modal, modalOpen } from './ui';
 import { VisitorsPage } from './visitors-page';
 
-// The automation's pages (routing, SLA, forms, channels, the reviewer — admins' — and macros)
-// load when first opened: most agents never do, and the console they open every day stays small.
+// The automation's pages (routing, SLA, forms, channels, the reviewer, integrations — admins' —
+// and macros) and a contact's page load when first opened: most agents never do, and the
+// console they open every day stays small.
 const ChannelsPage = lazy(() => import('./channels-page').then((module) => module.ChannelsPage));
 const RoutingPage = lazy(() => import('./routing-page').then((module) => module.RoutingPage));
 const SlaPage = lazy(() => import('./sla-page').then((module) => module.SlaPage));
 const FormsPage = lazy(() => import('./forms-page').then((module) => module.FormsPage));
 const ReviewerPage = lazy(() => import('./reviewer-page').then((module) => module.ReviewerPage));
 const MacrosPage = lazy(() => import('./macros-page').then((module) => module.MacrosPage));
+const IntegrationsPage = lazy(() => import('./integrations-page').then((module) => module.IntegrationsPage));
+// A contact's page comes with the merge dialog (contact-card.tsx loads the same chunk for it).
+const ContactPage = lazy(() => import('./contact-page').then((module) => module.ContactPage));
 
 /** Re-renders the calling component whenever the store changes. */
 function useStore(): Store {
@@ -250,7 +254,7 @@ function Shell({ s }: { s: Store }) {
           {s.account && <small>{s.account.name}</small>}
         </div>
         <nav class="cn-nav">
-          <a href={routePath(inboxRoute)} data-testid="cn-nav-inbox" aria-current={route.page === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
+          <a href={routePath(inboxRoute)} data-testid="cn-nav-inbox" aria-current={current === 'inbox' ? 'page' : undefined} onClick={(e) => go(e, () => s.navigate(inboxRoute))}>
             {t('inbox')}
           </a>
           {pageLink('monitor', 'navMonitor')}
@@ -333,9 +337,20 @@ function Shell({ s }: { s: Store }) {
         <CategoriesPage s={s} />
       ) : route.page === 'fields' ? (
         <FieldsPage s={s} />
-      ) : route.page === 'routing' || route.page === 'sla' || route.page === 'forms' || route.page === 'channels' || route.page === 'reviewer' || route.page === 'macros' ? (
+      ) : route.page === 'routing' ||
+        route.page === 'sla' ||
+        route.page === 'forms' ||
+        route.page === 'channels' ||
+        route.page === 'reviewer' ||
+        route.page === 'macros' ||
+        route.page === 'integrations' ||
+        route.page === 'contact' ? (
         <Suspense fallback={<main class="cn-admin"><p class="cn-muted">{t('loading')}</p></main>}>
-          {route.page === 'channels' ? (
+          {route.page === 'contact' ? (
+            <ContactPage key={route.id} s={s} id={route.id} />
+          ) : route.page === 'integrations' ? (
+            <IntegrationsPage s={s} />
+          ) : route.page === 'channels' ? (
             <ChannelsPage s={s} />
           ) : route.page === 'routing' ? (
             <RoutingPage s={s} />

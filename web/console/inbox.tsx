@@ -182,6 +182,7 @@ const ConvRow = memo(function ConvRow({ c, view, open, typing, checked, meId, no
         data-status={c.status}
         data-priority={c.priority || 'normal'}
         data-type={c.type || 'chat'}
+        data-contact-id={c.contact.id}
         aria-current={open ? 'true' : undefined}
         onClick={(event) => {
           if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;

@@ -6,8 +6,9 @@
  * responses), and the admin's /console/teams, /console/admin (agents) and the settings pages:
  * /console/settings, /console/channels (Telegram and the other channels' inboxes),
  * /console/categories, /console/fields (custom fields), /console/routing (routing rules),
- * /console/sla (SLA policies), /console/forms (web forms) and /console/reviewer (the automatic
- * reviewer's settings).
+ * /console/sla (SLA policies), /console/forms (web forms), /console/reviewer (the automatic
+ * reviewer's settings) and /console/integrations (API tokens, outgoing webhooks); and any
+ * agent's /console/contacts/{id} (a contact: its conversations on every channel, its merges).
  */
 import { VIEWS, type View } from './types';
 
@@ -28,12 +29,13 @@ export type Page =
   | 'sla'
   | 'forms'
   | 'reviewer'
+  | 'integrations'
   | 'settings';
-export type Route = { page: 'inbox'; view: View; id: number | null } | { page: Page };
+export type Route = { page: 'inbox'; view: View; id: number | null } | { page: 'contact'; id: number } | { page: Page };
 
-const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'macros', 'bans', 'teams', 'admin', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer', 'settings'];
+const PAGES: readonly Page[] = ['monitor', 'quality', 'visitors', 'chat', 'canned', 'macros', 'bans', 'teams', 'admin', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer', 'integrations', 'settings'];
 /** The settings and its sub-pages (settings-nav.tsx), in the order the sub-navigation lists them. */
-export const SETTINGS_PAGES = ['settings', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer'] as const satisfies readonly Page[];
+export const SETTINGS_PAGES = ['settings', 'channels', 'categories', 'fields', 'routing', 'sla', 'forms', 'reviewer', 'integrations'] as const satisfies readonly Page[];
 /** Pages only admins see. */
 export const ADMIN_PAGES: readonly Page[] = ['teams', 'admin', ...SETTINGS_PAGES];
 /** Pages for supervisors and admins. */
@@ -63,6 +65,7 @@ export function rememberView(view: View): void {
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.replace(/^\/console\/?/, '').split('/').filter(Boolean);
+  if (parts[0] === 'contacts' && /^\d{1,15}$/.test(parts[1] || '')) return { page: 'contact', id: Number(parts[1]) };
   if (PAGES.includes(parts[0] as Page)) return { page: parts[0] as Page };
   const view = VIEWS.includes(parts[0] as View) ? (parts[0] as View) : storedView();
   const id = parts[0] === view && /^\d{1,15}$/.test(parts[1] || '') ? Number(parts[1]) : null;
@@ -70,6 +73,7 @@ export function parseRoute(pathname: string): Route {
 }
 
 export function routePath(route: Route): string {
+  if (route.page === 'contact') return `${BASE}contacts/${route.id}`;
   if (route.page !== 'inbox') return `${BASE}${route.page}`;
   return `${BASE}${route.view}${route.id ? `/${route.id}` : ''}`;
 }

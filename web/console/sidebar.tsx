@@ -2,7 +2,8 @@
  * The right column. "Details": the conversation's properties (properties.tsx), the customer's
  * rating and the submitted web form (conversation-extras.tsx), the channel it came through with
  * what the channel tells about the customer (the Telegram @username), who the customer is,
- * where they are on the site, their other conversations, and bans. "History": the
+ * where they are on the site, bans, the contact's addresses and channels and its merges
+ * (contact-card.tsx), and their other conversations on every channel. "History": the
  * conversation's changes (audit.tsx).
  */
 import { Fragment } from 'preact';
@@ -10,8 +11,9 @@ import { useState } from 'preact/hooks';
 import { AuditTrail } from './audit';
 import { BanDialog } from './bans-page';
 import { ChannelMark } from './channel-icon';
+import { ContactConversations, ContactMerges, Identities, MergeAction } from './contact-card';
 import { RatingBlock, SubmittedForm } from './conversation-extras';
-import { fullTime, preview, safeHref, shortTime } from './format';
+import { fullTime, safeHref } from './format';
 import { contactName } from './model';
 import { PropertiesPanel } from './properties';
 import type { Store } from './store';
@@ -118,27 +120,13 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
             </div>
           )}
           {banning && <BanDialog s={s} kind={banning.kind} value={banning.value} onClose={() => setBanning(null)} />}
+          <Identities s={s} contact={contact} />
+          <MergeAction s={s} contact={contact} card />
+          <ContactMerges s={s} contact={contact} />
           <section class="cn-history" data-testid="cn-history">
             <h4>{t('history')}</h4>
             {others.length === 0 && <p class="cn-muted cn-small">{t('noHistory')}</p>}
-            <ul>
-              {others.map((otherId) => {
-                const other = s.convs.get(otherId);
-                if (!other) return null;
-                return (
-                  <li key={otherId}>
-                    <button type="button" class="cn-history-item" data-testid="cn-history-item" data-id={otherId} data-number={other.number} onClick={() => s.openConversation(otherId)}>
-                      <span class="cn-history-top">
-                        <b>#{other.number}</b>
-                        <span class={`cn-status cn-status-${other.status}`}>{t(`status_${other.status}` as 'status_open')}</span>
-                        <time dateTime={other.created_at}>{shortTime(other.last_activity_at, s.lang)}</time>
-                      </span>
-                      <span class="cn-history-preview">{preview(other.last_message?.body, 90) || t('noMessages')}</span>
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
+            <ContactConversations s={s} ids={others} />
           </section>
         </>
       )}

@@ -18,8 +18,9 @@
  * taxonomy.ts (categories, custom fields, tags), desk.ts (properties, statuses, the audit
  * trail, bulk actions), routing.ts (routing rules), sla.ts (SLA policies, breach alerts),
  * forms.ts (inboxes, web forms, submissions), macros.ts, csat.ts (ratings) and reviewer.ts
- * (the automatic reviewer's settings). The channels page's state (channels.ts) loads with the
- * page; what the inbox needs of channels — a message's delivery (`message.delivery`, "Send
+ * (the automatic reviewer's settings), merges.ts (contacts merged and unmerged). The channels
+ * and integrations pages' state (channels.ts, integrations.ts) loads with the page; what the
+ * inbox needs of channels — a message's delivery (`message.delivery`, "Send
  * again") and a conversation's channel context — is kept here.
  */
 import { consolePollingSocket } from './polling';
@@ -39,6 +40,7 @@ import { preview } from './format';
 import { formatWait, initialLang, storeLang, translator, type Lang, type StringKey, type Translate } from './i18n';
 import { InboxLists, type ListHost } from './inbox-lists';
 import { Macros } from './macros';
+import { ContactMerges } from './merges';
 import { contactName, contribution, isStale } from './model';
 import { Monitor } from './monitor';
 import { StoredOutbox } from './outbox';
@@ -82,6 +84,8 @@ const TYPING_IDLE_MS = 4000;
 const TYPING_SHOWN_MS = 6000;
 const RECENT_EVENTS = 2000;
 const NO_WELCOME_MS = 5000;
+/** Conversations that moved between contacts (a merge moves many): their contacts are read once after this. */
+const CONTACT_RELOAD_MS = 300;
 /** How long a new conversation's alert waits to see whether an agent started it. */
 const AGENT_STARTED_MS = 300;
 
@@ -155,6 +159,8 @@ export class Store {
   readonly contexts = new Map<number, ConversationContext>();
   /** Contact id → its conversations' ids (newest first), once loaded. */
   readonly contactConvs = new Map<number, number[]>();
+  /** Contact id → why it could not be read (the contact's page says so). */
+  readonly contactErrors = new Map<number, string>();
   /** Conversation id → the customer typing there. */
   readonly typing = new Map<number, Typing>();
   /** Conversation id → other agents typing there. */
@@ -203,6 +209,7 @@ export class Store {
   readonly macros = new Macros(this.deskHost());
   readonly csat = new Csat(this);
   readonly reviewer = new ReviewerSettings(this);
+  readonly merges = new ContactMerges(this);
 
   private listeners = new Set<() => void>();
   private emitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -236,6 +243,9 @@ export class Store {
   private noWelcomeTimer: ReturnType<typeof setTimeout> | undefined;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
+  /** Contacts to read again shortly (conversations moved between them): one read for a burst. */
+  private readonly contactsDue = new Set<number>();
+  private contactsTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     setUnauthenticatedHandler(() => {
@@ -450,7 +460,10 @@ export class Store {
     this.taxonomy.reset();
     this.views.reset();
     this.desk.reset();
-    for (const module of [this.routing, this.sla, this.forms, this.macros, this.csat, this.reviewer]) module.reset();
+    for (const module of [this.routing, this.sla, this.forms, this.macros, this.csat, this.reviewer, this.merges]) module.reset();
+    clearTimeout(this.contactsTimer);
+    this.contactsTimer = undefined;
+    this.contactsDue.clear();
     clearTimeout(this.noWelcomeTimer);
     clearTimeout(this.countsTimer);
     this.typingOut = null;
@@ -464,7 +477,7 @@ export class Store {
     this.everWelcomed = false;
     this.ready = false;
     this.recent = [];
-    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contexts, this.contactConvs, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contexts, this.contactConvs, this.contactErrors, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
       map.clear();
     }
     this.storedOutbox = null;
@@ -653,6 +666,7 @@ export class Store {
         if (data.contact) {
           this.updateContact(data.contact as Contact);
           this.monitor.contact(data.contact as Contact);
+          this.merges.changed((data.contact as Contact).id);
         }
         break;
       case 'visitor.updated':
@@ -705,6 +719,7 @@ export class Store {
     this.inbox.clear();
     this.contactConvs.clear();
     // Read again when its page is on screen (loadPage below) or next opened.
+    this.merges.reset();
     this.monitor.reset();
     this.reviews.reset();
     for (const id of [...this.threads.keys()]) if (fresh || id !== openId) this.threads.delete(id);
@@ -731,6 +746,7 @@ export class Store {
     const known = this.convs.get(conversation.id);
     if (known && isStale(conversation, known)) return;
     this.convs.set(conversation.id, conversation);
+    if (known && known.contact.id !== conversation.contact.id) this.contactMoved(conversation.id, known.contact.id, conversation.contact.id);
     const ids = this.contactConvs.get(conversation.contact.id);
     if (ids && !ids.includes(conversation.id)) {
       ids.push(conversation.id);
@@ -739,6 +755,32 @@ export class Store {
     if (source === 'event' || source === 'action') this.countsChanged(known, conversation, created);
     if (source === 'event') this.inbox.noticed(conversation);
     if (this.route.page === 'inbox' && this.route.id === conversation.id) queueMicrotask(() => this.maybeMarkRead());
+  }
+
+  /**
+   * A conversation went to another contact (a merge, or its undo): it leaves the old contact's
+   * list; a contact on screen whose conversations came or went is read again (its identities
+   * and visitor moved too, and the server does not announce the contact that was merged away).
+   */
+  private contactMoved(conversationId: number, from: number, to: number): void {
+    const before = this.contactConvs.get(from);
+    if (before) this.contactConvs.set(from, before.filter((id) => id !== conversationId));
+    const route = this.route;
+    const shown = route.page === 'contact' ? [route.id] : route.page === 'inbox' && route.id ? [this.convs.get(route.id)?.contact.id] : [];
+    for (const contactId of [from, to]) {
+      if (shown.includes(contactId) || this.contacts.has(contactId)) this.contactDue(contactId);
+    }
+  }
+
+  private contactDue(contactId: number): void {
+    this.contactsDue.add(contactId);
+    if (this.contactsTimer) return;
+    this.contactsTimer = setTimeout(() => {
+      this.contactsTimer = undefined;
+      const due = [...this.contactsDue];
+      this.contactsDue.clear();
+      for (const id of due) void this.loadContact(id);
+    }, CONTACT_RELOAD_MS);
   }
 
   private countsChanged(known: Conversation | undefined, next: Conversation, created: boolean): void {
@@ -848,22 +890,34 @@ export class Store {
     this.maybeMarkRead();
   }
 
+  /**
+   * Reads a contact with its conversations on every channel and its visitor; the first time,
+   * also the merges it took part in (events keep them current from then on).
+   */
   async loadContact(contactId: number): Promise<void> {
+    if (!this.merges.of(contactId)) void this.merges.load(contactId);
     try {
       await this.withReplay(
         () => get<{ contact: Contact; visitor: Visitor | null; conversations: Conversation[] }>(`/api/v1/contacts/${contactId}`),
         (data) => {
           this.contacts.set(contactId, data.contact);
+          this.contactErrors.delete(contactId);
           this.visitors.set(contactId, data.visitor);
           for (const conversation of data.conversations) this.upsertConv(conversation, 'load');
+          // Only those still of this contact: an event newer than this answer may have moved one (a merge).
           this.contactConvs.set(
             contactId,
-            data.conversations.map((c) => c.id).sort((a, b) => b - a),
+            data.conversations
+              .map((c) => c.id)
+              .filter((id) => this.convs.get(id)?.contact.id === contactId)
+              .sort((a, b) => b - a),
           );
         },
       );
-    } catch {
-      /* the sidebar shows what the conversation itself brought */
+    } catch (error) {
+      // The sidebar shows what the conversation itself brought; the contact's page says why.
+      this.contactErrors.set(contactId, error instanceof ApiError && error.code === 'not_found' ? this.t('err_not_found') : this.errorText(error));
+      this.emit();
     }
   }
 
@@ -1322,7 +1376,7 @@ export class Store {
 
   /** Agents and settings are for admins only; the monitor for supervisors and admins. */
   mayOpen(route: Route): boolean {
-    if (route.page === 'inbox') return true;
+    if (route.page === 'inbox' || route.page === 'contact') return true;
     if (ADMIN_PAGES.includes(route.page)) return this.me?.role === 'admin';
     if (SUPERVISOR_PAGES.includes(route.page)) return isSupervisor(this.me);
     return true;
@@ -1349,8 +1403,12 @@ export class Store {
 
   /** What a page other than the inbox shows, read when it opens (there are no events for it). */
   private loadPage(): void {
-    const page = this.route.page;
-    if (page === 'admin') void this.team.load();
+    const route = this.route;
+    const page = route.page;
+    if (route.page === 'contact') {
+      void this.loadContact(route.id);
+      if (!this.team.loaded) void this.team.load();
+    } else if (page === 'admin') void this.team.load();
     else if (page === 'monitor') void this.monitor.load();
     else if (page === 'quality') void this.quality.load();
     else if (page === 'canned') void this.canned.load();

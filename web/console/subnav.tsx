@@ -1,6 +1,6 @@
 /**
  * Sub-pages under one entry of the top navigation: the settings (general, channels,
- * categories, custom fields, routing, SLA, forms, reviewer) and the agent's texts (canned responses, macros).
+ * categories, custom fields, routing, SLA, forms, reviewer, integrations) and the agent's texts (canned responses, macros).
  * Adding a page here rather than to the top bar keeps the bar within a laptop's width.
  */
 import type { StringKey } from './i18n';
@@ -42,6 +42,7 @@ const SETTINGS_LABELS: Record<(typeof SETTINGS_PAGES)[number], StringKey> = {
   sla: 'slaTitle',
   forms: 'formsTitle',
   reviewer: 'reviewerTitle',
+  integrations: 'integrationsTitle',
 };
 
 /** The admin's settings pages. */
@@ -56,8 +57,9 @@ export function TextsSubNav({ s }: { s: Store }) {
   return <SubNav s={s} pages={TEXT_PAGES} labels={{ canned: 'cannedTitle', macros: 'macrosTitle' }} label="navCanned" />;
 }
 
-/** The top navigation's entry a page belongs to. */
-export function navEntry(page: Page | 'inbox'): Page | 'inbox' {
+/** The top navigation's entry a page belongs to (a contact's page: the inbox it is opened from). */
+export function navEntry(page: Page | 'inbox' | 'contact'): Page | 'inbox' {
+  if (page === 'contact') return 'inbox';
   if ((SETTINGS_PAGES as readonly string[]).includes(page)) return 'settings';
   if (page === 'macros') return 'canned';
   return page;

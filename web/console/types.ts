@@ -199,9 +199,34 @@ export interface SavedView {
   position: number;
 }
 
+/**
+ * One way to reach the contact: `kind` is `web` (a website visitor id), `email`, `phone`,
+ * `telegram`, `vk`, `viber` or `whatsapp`; `blocked`: the channel refuses to deliver to it
+ * (the customer blocked the bot).
+ */
+export interface Identity {
+  kind: string;
+  value: string;
+  blocked?: boolean;
+}
+
 export interface Contact extends ContactRef {
-  identities?: { kind: string; value: string }[];
+  identities?: Identity[];
   created_at?: string;
+  /** This contact was merged into that one: its conversations and identities are there now. */
+  merged_into_id?: number | null;
+}
+
+/** A merge of `merged_id` into `survivor_id`, with how much it moved; `undone_at` once undone. */
+export interface ContactMerge {
+  id: number;
+  survivor_id: number;
+  merged_id: number;
+  conversations: number;
+  identities: number;
+  created_by_id: number | null;
+  created_at: string;
+  undone_at: string | null;
 }
 
 export interface TrailPage {
