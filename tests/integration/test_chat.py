@@ -185,7 +185,7 @@ async def test_returning_visitor_sees_history_and_agent_sees_earlier_conversatio
     detail = await agent.conversation(second["conversation_id"])
     contact = (await agent.get(f"/api/v1/contacts/{detail['conversation']['contact']['id']}")).json()
     assert [c["id"] for c in contact["conversations"]] == [second["conversation_id"], first["conversation_id"]]
-    assert contact["contact"]["identities"] == [{"kind": "web", "value": visitor.session["visitor_id"]}]
+    assert contact["contact"]["identities"] == [{"kind": "web", "value": visitor.session["visitor_id"], "blocked": False}]
     await again.close()
 
 
