@@ -140,7 +140,8 @@ async def agent(server: Server, desk: Desk) -> AsyncIterator[Agent]:
     await client.close()
 
 
-async def eventually(check: Any, timeout: float = 15.0, what: str = "it") -> Any:
+async def eventually(check: Any, timeout: float = 45.0, what: str = "it") -> Any:
+    # Generous: under the whole suite a poller may be pausing after a failed poll (1 s, 2 s …).
     deadline = time.monotonic() + timeout
     while True:
         result = await check()
