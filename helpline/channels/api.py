@@ -136,8 +136,8 @@ async def create_channel_inbox(body: ChannelInboxIn, context: CurrentAdmin, serv
             channel=inbox.channel,
             name=inbox.name,
             settings=inbox.settings,
+            secret=inbox.secret,
         )
-        created.secret, created.status = inbox.secret, "ok"
     return {"inbox": _out(services, created), "detail": detail}
 
 

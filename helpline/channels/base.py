@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from helpline.conversations.models import Inbox
     from helpline.core.runtime import Services
 
-# Seconds for one call to a channel's API (a long poll adds its own wait).
-API_TIMEOUT = 30.0
 # Shown instead of a secret setting (a token, a password) in what the API returns; sent back
 # unchanged, it keeps the stored value.
 MASK = "••••••••"

@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent
 from helpline.channels.base import (
-    API_TIMEOUT,
     ChannelAdapter,
     ChannelContext,
     DeliveryError,
@@ -45,6 +44,7 @@ from helpline.core.clock import utcnow
 from helpline.core.errors import Conflict
 from helpline.core.events import queue_event
 from helpline.core.jobs import Job, PermanentJobError, RetryJobLater, enqueue, job_handler
+from helpline.core.http import outbound_client
 from helpline.core.runtime import Services
 
 log = logging.getLogger(__name__)
@@ -54,22 +54,13 @@ ATTEMPTS = 5  # 5 s, 10 s, 20 s, 40 s apart (the runner's back-off), then failed
 _ORDER = {Delivery.pending: 0, Delivery.sent: 1, Delivery.delivered: 2, Delivery.read: 3}
 # Channels never change: which inbox is which is cached for the message hot path.
 _CHANNEL_OF_INBOX: dict[int, str] = {}
-_HTTP: httpx.AsyncClient | None = None
-
-
-def http_client() -> httpx.AsyncClient:
-    """The process's client for channel APIs (connection pooling across calls)."""
-    global _HTTP
-    if _HTTP is None or _HTTP.is_closed:
-        _HTTP = httpx.AsyncClient(timeout=API_TIMEOUT, follow_redirects=False)
-    return _HTTP
 
 
 def context_for(services: Services, inbox: Inbox) -> tuple[ChannelAdapter, ChannelContext]:
     adapter = adapter_for(inbox.channel)
     if adapter is None:
         raise LookupError(f"no adapter for channel {inbox.channel!r}")
-    return adapter, ChannelContext(services, inbox, adapter.parse_settings(inbox.settings), http_client())
+    return adapter, ChannelContext(services, inbox, adapter.parse_settings(inbox.settings), outbound_client())
 
 
 async def _channel_of(session: AsyncSession, inbox_id: int) -> str:

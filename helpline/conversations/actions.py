@@ -181,8 +181,10 @@ async def create_inbox(
     name: str,
     site_key: str | None = None,
     settings: dict[str, Any] | None = None,
+    secret: str | None = None,
 ) -> Inbox:
-    """A new entry point of the account (a website widget needs its `site_key`)."""
+    """A new entry point of the account (a website widget needs its `site_key`; a channel
+    adapter's inbox its webhook `secret`, and it is connected: the channel accepted it)."""
     name = " ".join(name.split())
     if not name:
         raise InvalidField("Name is required.", field="name")
@@ -191,6 +193,7 @@ async def create_inbox(
     inbox = Inbox(
         account_id=account_id, channel=channel, name=name, site_key=site_key,
         settings=settings or {}, is_active=True, created_at=utcnow(),
+        secret=secret, status="ok" if secret else None,
     )
     session.add(inbox)
     await session.flush()

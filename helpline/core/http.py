@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -57,3 +59,15 @@ def client_ip(scope_client: Any, headers: Any, trust_proxy: bool = False) -> str
         if forwarded:
             return forwarded.split(",")[0].strip()
     return scope_client.host if scope_client else None
+
+
+_OUTBOUND: httpx.AsyncClient | None = None
+
+
+def outbound_client() -> httpx.AsyncClient:
+    """The process's one client for calls to other services (channel APIs, webhooks), with
+    connections pooled across calls; 30 s per step unless a call says otherwise."""
+    global _OUTBOUND
+    if _OUTBOUND is None or _OUTBOUND.is_closed:
+        _OUTBOUND = httpx.AsyncClient(timeout=30.0, follow_redirects=False)
+    return _OUTBOUND

@@ -43,6 +43,7 @@ from helpline.core.audit import Actor, record_change
 from helpline.core.clock import isoformat, utcnow
 from helpline.core.errors import Forbidden, InvalidField, NotFound
 from helpline.core.events import EventRecord
+from helpline.core.http import outbound_client
 from helpline.core.jobs import Job, enqueue, job_handler
 from helpline.core.runtime import Services
 from helpline.integrations.models import Webhook, WebhookDelivery
@@ -294,16 +295,6 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-_HTTP: httpx.AsyncClient | None = None
-
-
-def _client() -> httpx.AsyncClient:
-    global _HTTP
-    if _HTTP is None or _HTTP.is_closed:
-        _HTTP = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
-    return _HTTP
-
-
 @job_handler("webhook.deliver")
 async def deliver(services: Services, job: Job) -> None:
     async with services.db.read() as session:
@@ -327,7 +318,7 @@ async def deliver(services: Services, job: Job) -> None:
     status: int | None = None
     error: str | None = None
     try:
-        response = await _client().post(webhook.url, content=body, headers=headers)
+        response = await outbound_client().post(webhook.url, content=body, headers=headers, timeout=TIMEOUT)
         status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
@@ -387,7 +378,7 @@ async def send_ping(services: Services, webhook: Webhook) -> dict[str, Any]:
         "X-Helpline-Signature": signature(webhook.secret, int(time.time()), body),
     }
     try:
-        response = await _client().post(webhook.url, content=body, headers=headers)
+        response = await outbound_client().post(webhook.url, content=body, headers=headers, timeout=TIMEOUT)
     except httpx.HTTPError as failure:
         return {"ok": False, "status_code": None, "error": f"{failure.__class__.__name__}: {failure}"[:500]}
     ok = 200 <= response.status_code < 300

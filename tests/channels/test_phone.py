@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.channels import conversations
 from tests.support.clients import Agent, Visitor, send_and_answer
 from tests.support.seed import Tenant
 from tests.support.server import Server
@@ -61,10 +62,6 @@ async def post(
         )
 
 
-async def conversations(agent: Agent, inbox_id: int) -> list[dict[str, Any]]:
-    response = await agent.get("/api/v1/conversations", status="all", inbox_id=str(inbox_id))
-    assert response.status_code == 200, response.text
-    return response.json()["conversations"]
 
 
 def call_id() -> str:

@@ -8,7 +8,6 @@ down (docs/protocol.md, "Channels")."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import select
 
 from helpline.contacts.models import ContactIdentity
 from helpline.core.db import Database
+from tests.support.channels import conversations, delivery_of, eventually, has_status, messages
 from tests.support.clients import Agent, new_client_id
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
@@ -50,33 +50,12 @@ async def connect(admin: Agent, api: TelegramApi, *, mode: str = "webhook") -> d
     return response.json()["inbox"]
 
 
-async def conversations(agent: Agent, inbox_id: int) -> list[dict[str, Any]]:
-    response = await agent.get("/api/v1/conversations", status="all", inbox_id=str(inbox_id))
-    assert response.status_code == 200, response.text
-    return response.json()["conversations"]
 
 
-async def eventually(check: Any, timeout: float = 15.0) -> Any:
-    """Await `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout} s: {result!r}")
-        await asyncio.sleep(0.1)
 
 
-async def messages(agent: Agent, conversation_id: int) -> list[dict[str, Any]]:
-    return (await agent.conversation(conversation_id))["messages"]
 
 
-async def delivery_of(agent: Agent, conversation_id: int, message_id: int) -> dict[str, Any] | None:
-    for message in await messages(agent, conversation_id):
-        if message["id"] == message_id:
-            return message["delivery"]
-    raise AssertionError("no such message")
 
 
 async def test_a_message_arrives_once_and_the_answer_leaves_as_sendmessage(
@@ -196,12 +175,12 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     first = (await agent.reply(summary["id"], "Да, слушаю")).json()["message"]
     calls = await telegram.wait_for_calls("sendMessage", 2)
     assert calls[1].at - calls[0].at >= 0.9
-    await eventually(lambda: _has_status(agent, summary["id"], first["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], first["id"], "sent"))
 
     # Telegram down: five attempts, then failed with the reason; the retry button sends it.
     telegram.fail_next("sendMessage", lambda: error(502, "Bad Gateway"), times=5)
     second = (await agent.reply(summary["id"], "Вы ещё здесь?")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "failed"))
     assert await delivery_of(agent, summary["id"], second["id"]) == {"status": "failed", "error": "Telegram: Bad Gateway"}
     assert len(telegram.calls_of("sendMessage")) == 2 + 5
     inbox_now = next(i for i in (await admin.get("/api/v1/inboxes")).json()["inboxes"] if i["id"] == inbox["id"])
@@ -209,7 +188,7 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
 
     retry = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
     assert retry.status_code == 200 and retry.json()["message"]["delivery"]["status"] == "pending"
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "sent"))
     assert telegram.calls_of("sendMessage")[-1].params["text"] == "Вы ещё здесь?"
     # Only a failed message may be sent again; a message of another conversation is not found.
     again = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
@@ -217,9 +196,6 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     assert (await agent.post(f"/api/v1/conversations/{summary['id']}/messages/999999999/retry")).status_code == 404
 
 
-async def _has_status(agent: Agent, conversation_id: int, message_id: int, status: str) -> bool:
-    delivery = await delivery_of(agent, conversation_id, message_id)
-    return delivery is not None and delivery["status"] == status
 
 
 async def test_a_customer_who_blocked_the_bot_is_marked_and_not_retried(
@@ -230,7 +206,7 @@ async def test_a_customer_who_blocked_the_bot_is_marked_and_not_retried(
     [summary] = await conversations(agent, inbox["id"])
     telegram.fail_next("sendMessage", lambda: error(403, "Forbidden: bot was blocked by the user"))
     sent = (await agent.reply(summary["id"], "Обращайтесь!")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], sent["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], sent["id"], "failed"))
     assert len(telegram.calls_of("sendMessage")) == 1  # permanent: no second attempt
     assert (await delivery_of(agent, summary["id"], sent["id"]))["error"] == "The customer blocked the bot in Telegram."
     async with db.read() as session:

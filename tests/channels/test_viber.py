@@ -10,7 +10,6 @@ request), a customer who unsubscribed is marked, and bad settings are refused
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from starlette.responses import Response
 
 from helpline.contacts.models import ContactIdentity
 from helpline.core.db import Database
+from tests.support.channels import conversations, delivery_of, eventually, has_status, messages
 from tests.support.clients import Agent, new_client_id
 from tests.support.seed import Tenant
 from tests.support.server import Server
@@ -53,38 +53,14 @@ async def connect(admin: Agent, api: ViberApi, **changes: Any) -> dict[str, Any]
     return response.json()["inbox"]
 
 
-async def conversations(agent: Agent, inbox_id: int) -> list[dict[str, Any]]:
-    response = await agent.get("/api/v1/conversations", status="all", inbox_id=str(inbox_id))
-    assert response.status_code == 200, response.text
-    return response.json()["conversations"]
 
 
-async def eventually(check: Any, timeout: float = 15.0) -> Any:
-    """Await `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout} s: {result!r}")
-        await asyncio.sleep(0.1)
 
 
-async def messages(agent: Agent, conversation_id: int) -> list[dict[str, Any]]:
-    return (await agent.conversation(conversation_id))["messages"]
 
 
-async def delivery_of(agent: Agent, conversation_id: int, message_id: int) -> dict[str, Any] | None:
-    for message in await messages(agent, conversation_id):
-        if message["id"] == message_id:
-            return message["delivery"]
-    raise AssertionError("no such message")
 
 
-async def _has_status(agent: Agent, conversation_id: int, message_id: int, status: str) -> bool:
-    delivery = await delivery_of(agent, conversation_id, message_id)
-    return delivery is not None and delivery["status"] == status
 
 
 async def delivered_ok(api: ViberApi, event: dict[str, Any], **options: Any) -> None:
@@ -137,7 +113,7 @@ async def test_connecting_registers_the_webhook_and_a_message_arrives_once(
         "type": "text",
         "text": "Добрый день! Заказ 4417 уже у курьера.",
     }
-    await eventually(lambda: _has_status(agent, summary["id"], sent["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], sent["id"], "sent"))
     # A note never leaves Helpline.
     assert (await agent.reply(summary["id"], "Клиент нервничает", kind="note")).status_code == 201
     await asyncio.sleep(0.5)
@@ -182,7 +158,7 @@ async def test_delivered_and_seen_reports_move_the_delivery_forward_only(
     inbox = await connect(admin, viber, sender_name="Магазин Ромашка")
     summary = await start_conversation(agent, viber, inbox, "Когда доставка?")
     first = (await agent.reply(summary["id"], "Завтра до обеда.")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], first["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], first["id"], "sent"))
     [sent] = viber.sent
     assert sent["sender"] == {"name": "Магазин Ромашка"}
     token = sent["message_token"]
@@ -203,7 +179,7 @@ async def test_delivered_and_seen_reports_move_the_delivery_forward_only(
 
     # Viber may fail a message it took: shown with its reason.
     second = (await agent.reply(summary["id"], "Курьер позвонит.")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "sent"))
     await delivered_ok(viber, viber.receipt("failed", viber.sent[-1]["message_token"], CUSTOMER, desc="user blocked"))
     assert await delivery_of(agent, summary["id"], second["id"]) == {"status": "failed", "error": "Viber: user blocked"}
 
@@ -291,7 +267,7 @@ async def test_an_answer_with_a_picture_and_a_file_gives_viber_their_links(
     assert picture.params["receiver"] == CUSTOMER and picture.params["sender"] == {"name": "Helpline"}
     assert document.params["type"] == "file" and document.params["media"] == server.url + uploaded[1]["url"]
     assert document.params["file_name"] == "счёт.pdf" and document.params["size"] == len(PDF)
-    await eventually(lambda: _has_status(agent, summary["id"], sent.json()["message"]["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], sent.json()["message"]["id"], "sent"))
     # Viber fetched both from Helpline.
     assert [data for _, data in viber.fetched] == [PNG, PDF]
     # The text's token is the message's: reports about it move its state.
@@ -310,12 +286,12 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     first = (await agent.reply(summary["id"], "Да, слушаю")).json()["message"]
     calls = await viber.wait_for_calls("send_message", 2)
     assert calls[1].at - calls[0].at >= 0.9
-    await eventually(lambda: _has_status(agent, summary["id"], first["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], first["id"], "sent"))
 
     # Viber down, five times: failed with the reason; the retry button sends it.
     viber.fail_next("send_message", lambda: Response("Bad Gateway", status_code=502), times=5)
     second = (await agent.reply(summary["id"], "Вы ещё здесь?")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "failed"))
     assert await delivery_of(agent, summary["id"], second["id"]) == {"status": "failed", "error": "Viber: HTTP 502"}
     assert len(viber.calls_of("send_message")) == 2 + 5
     inbox_now = next(i for i in (await admin.get("/api/v1/inboxes")).json()["inboxes"] if i["id"] == inbox["id"])
@@ -323,7 +299,7 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
 
     retry = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
     assert retry.status_code == 200 and retry.json()["message"]["delivery"]["status"] == "pending"
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "sent"))
     assert [m["text"] for m in viber.sent] == ["Да, слушаю", "Вы ещё здесь?"]
     again = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
     assert again.status_code == 409
@@ -331,7 +307,7 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     # A refusal Viber calls final (bad data) is not tried again.
     viber.fail_next("send_message", lambda: status(3))
     third = (await agent.reply(summary["id"], "Ау")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], third["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], third["id"], "failed"))
     assert (await delivery_of(agent, summary["id"], third["id"]))["error"] == "Viber: badData"
     assert len(viber.calls_of("send_message")) == 2 + 5 + 1 + 1
 
@@ -343,7 +319,7 @@ async def test_a_customer_who_unsubscribed_is_marked_and_not_retried(
     summary = await start_conversation(agent, viber, inbox, "Спасибо, всё понятно")
     viber.fail_next("send_message", lambda: status(6))
     sent = (await agent.reply(summary["id"], "Обращайтесь!")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], sent["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], sent["id"], "failed"))
     assert len(viber.calls_of("send_message")) == 1  # permanent: no second attempt
     assert (await delivery_of(agent, summary["id"], sent["id"]))["error"] == (
         "The customer is not subscribed to the bot in Viber."

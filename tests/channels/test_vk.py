@@ -10,7 +10,6 @@ forbade the community's messages is marked, and bad settings are refused
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import select
 
 from helpline.contacts.models import ContactIdentity
 from helpline.core.db import Database
+from tests.support.channels import conversations, delivery_of, eventually, has_status, messages
 from tests.support.clients import Agent, new_client_id
 from tests.support.seed import Tenant
 from tests.support.server import Server
@@ -66,38 +66,14 @@ async def connect(admin: Agent, api: VkApi, **changes: Any) -> dict[str, Any]:
     return inbox
 
 
-async def conversations(agent: Agent, inbox_id: int) -> list[dict[str, Any]]:
-    response = await agent.get("/api/v1/conversations", status="all", inbox_id=str(inbox_id))
-    assert response.status_code == 200, response.text
-    return response.json()["conversations"]
 
 
-async def eventually(check: Any, timeout: float = 15.0) -> Any:
-    """Await `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout} s: {result!r}")
-        await asyncio.sleep(0.1)
 
 
-async def messages(agent: Agent, conversation_id: int) -> list[dict[str, Any]]:
-    return (await agent.conversation(conversation_id))["messages"]
 
 
-async def delivery_of(agent: Agent, conversation_id: int, message_id: int) -> dict[str, Any] | None:
-    for message in await messages(agent, conversation_id):
-        if message["id"] == message_id:
-            return message["delivery"]
-    raise AssertionError("no such message")
 
 
-async def _has_status(agent: Agent, conversation_id: int, message_id: int, status: str) -> bool:
-    delivery = await delivery_of(agent, conversation_id, message_id)
-    return delivery is not None and delivery["status"] == status
 
 
 async def delivered_ok(api: VkApi, event: dict[str, Any], **options: Any) -> None:
@@ -142,7 +118,7 @@ async def test_a_message_arrives_once_and_the_answer_leaves_as_messages_send(
         "access_token": TOKEN,
         "v": "5.199",
     }
-    await eventually(lambda: _has_status(agent, summary["id"], sent["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], sent["id"], "sent"))
     assert [m["message"] for m in vk.sent] == ["Добрый день! Заказ 4417 уже у курьера."]
 
     # The send reaches VK but its answer is lost: tried again with the same random_id, and
@@ -151,7 +127,7 @@ async def test_a_message_arrives_once_and_the_answer_leaves_as_messages_send(
     second = (await agent.reply(summary["id"], "Курьер позвонит за час.")).json()["message"]
     calls = await vk.wait_for_calls("messages.send", 3)
     assert calls[1].params["random_id"] == calls[2].params["random_id"] == str(second["id"])
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "sent"))
     assert [m["message"] for m in vk.sent] == ["Добрый день! Заказ 4417 уже у курьера.", "Курьер позвонит за час."]
 
     # A note never leaves Helpline.
@@ -316,7 +292,7 @@ async def test_an_answer_with_a_picture_and_a_document_uploads_and_attaches_them
     assert call.params["message"] == "Вот схема и счёт" and call.params["random_id"] == str(
         sent.json()["message"]["id"]
     )
-    await eventually(lambda: _has_status(agent, summary["id"], sent.json()["message"]["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], sent.json()["message"]["id"], "sent"))
 
     # A text longer than VK takes goes in two parts, each with a random_id of its own.
     long_text = ("Подробная инструкция. " * 220).strip()
@@ -340,12 +316,12 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     first = (await agent.reply(summary["id"], "Да, слушаю")).json()["message"]
     calls = await vk.wait_for_calls("messages.send", 2)
     assert calls[1].at - calls[0].at >= 0.9
-    await eventually(lambda: _has_status(agent, summary["id"], first["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], first["id"], "sent"))
 
     # VK's internal error, five times: failed with the reason; the retry button sends it.
     vk.fail_next("messages.send", lambda: error(10, "Internal server error"), times=5)
     second = (await agent.reply(summary["id"], "Вы ещё здесь?")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "failed"))
     assert await delivery_of(agent, summary["id"], second["id"]) == {
         "status": "failed",
         "error": "VK: Internal server error",
@@ -356,7 +332,7 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
 
     retry = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
     assert retry.status_code == 200 and retry.json()["message"]["delivery"]["status"] == "pending"
-    await eventually(lambda: _has_status(agent, summary["id"], second["id"], "sent"))
+    await eventually(lambda: has_status(agent, summary["id"], second["id"], "sent"))
     assert vk.calls_of("messages.send")[-1].params["message"] == "Вы ещё здесь?"
     assert [m["message"] for m in vk.sent] == ["Да, слушаю", "Вы ещё здесь?"]
     again = await agent.post(f"/api/v1/conversations/{summary['id']}/messages/{second['id']}/retry")
@@ -365,7 +341,7 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     # A refusal VK calls final (a bad parameter) is not tried again.
     vk.fail_next("messages.send", lambda: error(100, "One of the parameters specified was missing or invalid"))
     third = (await agent.reply(summary["id"], "Ау")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], third["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], third["id"], "failed"))
     assert len(vk.calls_of("messages.send")) == 2 + 5 + 1 + 1
 
 
@@ -378,7 +354,7 @@ async def test_a_customer_who_forbade_messages_is_marked_and_not_retried(
     [summary] = await conversations(agent, inbox["id"])
     vk.fail_next("messages.send", lambda: error(901, "Can't send messages for users without permission"))
     sent = (await agent.reply(summary["id"], "Обращайтесь!")).json()["message"]
-    await eventually(lambda: _has_status(agent, summary["id"], sent["id"], "failed"))
+    await eventually(lambda: has_status(agent, summary["id"], sent["id"], "failed"))
     assert len(vk.calls_of("messages.send")) == 1  # permanent: no second attempt
     assert (await delivery_of(agent, summary["id"], sent["id"]))["error"] == (
         "The customer does not allow messages from the community in VK."

@@ -8,7 +8,6 @@ ways, and bad settings refused (docs/protocol.md, "Channels")."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy import update
 from helpline.conversations.models import AuthorType, Message
 from helpline.core.clock import utcnow
 from helpline.core.db import Database
+from tests.support.channels import conversations, delivery_of, eventually, has_status, messages
 from tests.support.clients import Agent, new_client_id
 from tests.support.seed import Tenant
 from tests.support.server import Server
@@ -76,38 +76,14 @@ async def connect(admin: Agent, api: WhatsAppApi) -> dict[str, Any]:
     return inbox
 
 
-async def conversations(agent: Agent, inbox_id: int) -> list[dict[str, Any]]:
-    response = await agent.get("/api/v1/conversations", status="all", inbox_id=str(inbox_id))
-    assert response.status_code == 200, response.text
-    return response.json()["conversations"]
 
 
-async def eventually(check: Any, timeout: float = 15.0) -> Any:
-    """Await `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so after {timeout} s: {result!r}")
-        await asyncio.sleep(0.1)
 
 
-async def messages(agent: Agent, conversation_id: int) -> list[dict[str, Any]]:
-    return (await agent.conversation(conversation_id))["messages"]
 
 
-async def delivery_of(agent: Agent, conversation_id: int, message_id: int) -> dict[str, Any] | None:
-    for message in await messages(agent, conversation_id):
-        if message["id"] == message_id:
-            return message["delivery"]
-    raise AssertionError("no such message")
 
 
-async def has_status(agent: Agent, conversation_id: int, message_id: int, status: str) -> bool:
-    delivery = await delivery_of(agent, conversation_id, message_id)
-    return delivery is not None and delivery["status"] == status
 
 
 async def customer_writes(api: WhatsAppApi, agent: Agent, inbox_id: int, text: str) -> dict[str, Any]:
