@@ -145,7 +145,7 @@ function InboxCard({ s, cs, model, inbox, editing, onEdit }: { s: Store; cs: Cha
         <span class="cn-inline cn-push cn-channel-actions">
           <label class="cn-channel-switch" title={inbox.is_active ? cs.t('channelOn') : cs.t('channelOffHint')}>
             <span class="cn-switch">
-              <input type="checkbox" role="switch" data-testid="cn-channel-active" checked={inbox.is_active} disabled={switching} onChange={(e) => void model.setActive(inbox, (e.currentTarget as HTMLInputElement).checked)} />
+              <input type="checkbox" role="switch" data-testid="cn-channel-active" checked={model.switching.get(inbox.id) ?? inbox.is_active} disabled={switching} onChange={(e) => void model.setActive(inbox, (e.currentTarget as HTMLInputElement).checked)} />
               <i aria-hidden="true" />
             </span>
             <span>{cs.t('channelOn')}</span>

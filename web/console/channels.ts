@@ -253,6 +253,8 @@ export class ChannelInboxes {
   error: string | null = null;
   /** Keys of requests in flight (`test:3`, `active:3`), to disable their buttons. */
   readonly busy = new Set<string>();
+  /** The state each on/off switch was turned to while the server is being told (shown at once). */
+  readonly switching = new Map<number, boolean>();
   /** The last "test connection" of each inbox, while the page is open. */
   readonly tests = new Map<number, TestResult>();
   private serial = 0;
@@ -321,6 +323,7 @@ export class ChannelInboxes {
     const key = `active:${inbox.id}`;
     if (this.busy.has(key)) return false;
     this.busy.add(key);
+    this.switching.set(inbox.id, active);
     this.host.emit();
     try {
       const data = await patch<{ inbox: ChannelInbox }>(`/api/v1/inboxes/${inbox.id}`, { is_active: active });
@@ -331,6 +334,7 @@ export class ChannelInboxes {
       return false;
     } finally {
       this.busy.delete(key);
+      this.switching.delete(inbox.id);
       this.host.emit();
     }
   }

@@ -332,7 +332,7 @@ function WebhookCard({ s, is, model, webhook, editing, onEdit }: { s: Store; is:
                 type="checkbox"
                 role="switch"
                 data-testid="cn-webhook-active"
-                checked={webhook.is_active}
+                checked={model.switching.get(webhook.id) ?? webhook.is_active}
                 disabled={model.busy.has(`active:${webhook.id}`)}
                 onChange={(e) => void model.setActive(webhook, (e.currentTarget as HTMLInputElement).checked)}
               />

@@ -69,6 +69,8 @@ export class Integrations {
   error: string | null = null;
   /** Keys of requests in flight (`revoke:3`, `ping:2`, `active:2`, `delete:2`), to disable their buttons. */
   readonly busy = new Set<string>();
+  /** The state each on/off switch was turned to while the server is being told (shown at once). */
+  readonly switching = new Map<number, boolean>();
   /** The last "Send a test" of each webhook, while the page is open. */
   readonly pings = new Map<number, PingResult>();
   readonly logs = new Map<number, DeliveryLog>();
@@ -169,10 +171,17 @@ export class Integrations {
 
   /** The on/off switch; resolves to whether it was done. */
   async setActive(webhook: Webhook, active: boolean): Promise<boolean> {
-    return this.act(`active:${webhook.id}`, async () => {
-      const data = await patch<{ webhook: Webhook }>(`/api/v1/webhooks/${webhook.id}`, { is_active: active });
-      this.upsert(data.webhook);
-    });
+    if (this.busy.has(`active:${webhook.id}`)) return false;
+    this.switching.set(webhook.id, active);
+    try {
+      return await this.act(`active:${webhook.id}`, async () => {
+        const data = await patch<{ webhook: Webhook }>(`/api/v1/webhooks/${webhook.id}`, { is_active: active });
+        this.upsert(data.webhook);
+      });
+    } finally {
+      this.switching.delete(webhook.id);
+      this.host.emit();
+    }
   }
 
   async deleteWebhook(webhook: Webhook): Promise<boolean> {
