@@ -32,11 +32,16 @@ $(BUILT): $(PY_STAMP) $(WEB_STAMP) $(WEB_SOURCES)
 	cd web && npm run --silent build
 	touch $@
 
+# Test processes (pytest-xdist): as many as CPUs, at least 3 (much of a test is waiting on a
+# server or a browser) and at most 6. Each has its own servers and databases; a file's tests
+# stay in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 3 ? 3 : n > 6 ? 6 : n )))
+
 # Installs (when missing) and starts PostgreSQL, Redis and Chromium for the tests, then runs
 # the whole suite: integration tests once on SQLite and once on PostgreSQL, browser tests.
 test: build
 	$(BIN)/ruff check --quiet helpline tests bench
-	@eval "$$(scripts/test-services.sh start)" && $(BIN)/pytest -q $(PYTEST_ARGS)
+	@eval "$$(scripts/test-services.sh start)" && $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The suite without the services: SQLite only, no PostgreSQL/Redis-only tests.
 test-fast: build

@@ -4,7 +4,7 @@
  * saved at once; a refusal shows by its field and changes nothing (the server checks
  * everything before it changes anything).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { fieldErrors, type FieldErrors } from './host';
 import type { PropertyChanges } from './desk';
 import { cleanTag } from './inbox-filter';
@@ -164,8 +164,8 @@ function FieldRow({ s, c, field, errors, setErrors, save }: FieldRowProps) {
         )}
       </label>
       <div class="cn-prop-field" data-testid="cn-prop-field" data-key={field.key} data-type={field.type}>
-        {/* A new stored value (from anyone) replaces whatever was typed. */}
-        <FieldInput key={JSON.stringify(value ?? null)} id={id} s={s} field={field} value={value} invalid={!!errors[name]} commit={commit} onLocalError={invalid} />
+        {/* Another conversation starts afresh; a new stored value of this one replaces the draft unless it is being edited. */}
+        <FieldInput key={c.id} id={id} s={s} field={field} value={value} invalid={!!errors[name]} commit={commit} onLocalError={invalid} />
         <FieldError errors={errors} name={name} />
       </div>
     </>
@@ -186,6 +186,18 @@ function FieldInput({ id, s, field, value, invalid, commit, onLocalError }: Inpu
   const t = s.t;
   const stored = value === undefined || value === null ? '' : Array.isArray(value) ? value.join(', ') : String(value);
   const [draft, setDraft] = useState(stored);
+  // A stored value arriving (the answer to a save, or someone else's change) replaces the draft
+  // only when the draft is clean: as last stored, or what was last sent. What is typed after
+  // pressing Enter is never overwritten by that Enter's answer.
+  const synced = useRef(stored);
+  const sent = useRef<string | null>(null);
+  useEffect(() => {
+    if (stored === synced.current) return;
+    const clean = draft === synced.current || (sent.current !== null && draft.trim() === sent.current);
+    synced.current = stored;
+    sent.current = null;
+    if (clean) setDraft(stored);
+  }, [stored]);
   const common = { id, 'data-testid': 'cn-prop-field-input', 'aria-invalid': invalid ? true : undefined, 'aria-required': field.required || undefined };
 
   if (field.type === 'select') {
@@ -230,6 +242,7 @@ function FieldInput({ id, s, field, value, invalid, commit, onLocalError }: Inpu
   const save = () => {
     const text = draft.trim();
     if (text === stored) return;
+    sent.current = text;
     if (!text) return commit(null);
     if (field.type === 'number') {
       const number = Number(text.replace(',', '.').replace(/\s/g, ''));
