@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,8 +17,11 @@ from starlette.websockets import WebSocket
 
 from helpline import __version__
 from helpline.accounts.api import router as accounts_router
+from helpline.channels.api import HOOKS_PREFIX
 from helpline.channels.api import router as channels_router
+from helpline.channels.api import webhook as channel_webhook
 from helpline.channels.email.api import router as email_router
+from helpline.channels.intake import Intake
 from helpline.channels.pollers import ChannelPollers
 from helpline.channels.form.api import router as form_router
 from helpline.accounts.presence import Presence
@@ -39,7 +42,8 @@ from helpline.conversations.monitor import router as monitor_router
 from helpline.conversations.socket import console_socket
 from helpline.core.bus import create_bus
 from helpline.core.db import Database
-from helpline.core.http import install_error_handlers
+from helpline.core.errors import HelplineError
+from helpline.core.http import error_response, install_error_handlers
 from helpline.core.hub import Hub
 from helpline.core.jobs import JobRunner, retry_delay
 from helpline.core.runtime import Services
@@ -101,12 +105,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class WebSocketShortcut:
-    """Sends the two WebSocket endpoints straight to their handlers.
+class Shortcuts:
+    """Sends the two WebSocket endpoints and the channels' webhooks straight to their handlers.
 
     Every ASGI layer a connection passes keeps a suspended coroutine for the connection's
     whole life; for idle widget connections FastAPI's middleware and routing stack alone
-    cost several KB each (bench/connections.py). HTTP goes through the whole stack.
+    cost several KB each (bench/connections.py). A webhook is a request a busy channel sends
+    hundreds of times a second, and that stack cost more than storing the update
+    (bench/inbound.py). Other HTTP goes through the whole stack.
     """
 
     def __init__(self, app: FastAPI) -> None:
@@ -121,6 +127,21 @@ class WebSocketShortcut:
                 scope["app"] = self.app
                 await handler(WebSocket(scope, receive, send))
                 return
+        elif scope["type"] == "http" and scope["path"].startswith(HOOKS_PREFIX):
+            scope["app"] = self.app
+            try:
+                response = await channel_webhook(Request(scope, receive))
+            except HelplineError as error:  # a malformed event: 4xx, as elsewhere
+                response = error_response(error)
+            except Exception:
+                # The channel delivers it again later (nothing was answered yet).
+                log.exception("webhook %s failed", scope["path"][:16])
+                response = JSONResponse(
+                    {"error": {"code": "internal_error", "message": "Try again later."}}, status_code=500
+                )
+            response.headers["x-content-type-options"] = "nosniff"
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -166,7 +187,7 @@ def _openapi(app: FastAPI) -> dict:
     return app.openapi_schema
 
 
-def create_app(settings: Settings | None = None) -> WebSocketShortcut:
+def create_app(settings: Settings | None = None) -> Shortcuts:
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -183,6 +204,8 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         services.jobs = JobRunner(services, backoff=lambda attempts: retry_delay(attempts) * scale)
         services.jobs.start()
         services.presence.start()
+        services.intake = Intake(services, backoff_scale=scale)
+        services.intake.start()
         pollers = ChannelPollers(services)
         pollers.start()
         relay = WebhookRelay(services)
@@ -200,6 +223,7 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
         finally:
             await relay.stop()
             await pollers.stop()
+            await services.intake.stop()
             await services.jobs.stop()  # before the database goes: unfinished jobs are handed back
             await services.presence.stop()
             await services.bus.stop()
@@ -276,4 +300,4 @@ def create_app(settings: Settings | None = None) -> WebSocketShortcut:
 
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    return WebSocketShortcut(app)
+    return Shortcuts(app)

@@ -4,6 +4,7 @@ sending a failed message again (agents). docs/protocol.md, "Channels"."""
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 import httpx
@@ -30,17 +31,63 @@ router = APIRouter()
 _CONNECTING: dict[str, Inbox] = {}
 
 
-@router.api_route("/hooks/{secret}", methods=["GET", "POST"], include_in_schema=False)
-async def webhook(secret: str, request: Request, services: ServicesDep) -> Response:
-    """What a channel sends to an inbox: the adapter checks and parses it."""
-    inbox = _CONNECTING.get(secret)
-    if inbox is None and 16 <= len(secret) <= 64:
-        async with services.db.read() as session:
-            inbox = await session.scalar(select(Inbox).where(Inbox.secret == secret))
+HOOKS_PREFIX = "/hooks/"
+MAX_WEBHOOK_BYTES = 4 * 1024 * 1024
+
+
+async def webhook(request: Request) -> Response:
+    """What a channel sends to an inbox (`/hooks/<secret>`): the adapter checks and parses it.
+
+    Served straight from the ASGI entry (helpline.app.Shortcuts), not through FastAPI's
+    routing and middleware: a busy channel sends many updates a second (bench/inbound.py)."""
+    services: Services = request.app.state.services
+    secret = request.url.path.removeprefix(HOOKS_PREFIX)
+    if request.method not in ("GET", "POST"):
+        return JSONResponse(
+            {"error": {"code": "method_not_allowed", "message": "GET or POST."}}, status_code=405,
+            headers={"Allow": "GET, POST"},
+        )
+    inbox = _CONNECTING.get(secret) or await _inbox_of(services, secret)
     if inbox is None or not inbox.is_active or adapter_for(inbox.channel) is None:
         return JSONResponse({"error": {"code": "not_found", "message": "No such webhook."}}, status_code=404)
+    # Updates are small (files come by reference): a larger body is refused before it is read
+    # whole. Read here with that cap, it is what the adapter's `request.body()` returns.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return JSONResponse(
+                {"error": {"code": "too_large", "message": "The body is too large."}}, status_code=413
+            )
+    request._body = bytes(body)  # Starlette's cache of the body
     adapter, ctx = context_for(services, inbox)
     return await adapter.webhook(ctx, request)
+
+
+# Inboxes by webhook secret, read again after INBOX_SECONDS: a busy channel sends many updates
+# a second, and a changed (or switched off) inbox is seen by every node within that time.
+INBOX_SECONDS = 2.0
+_INBOXES: dict[str, tuple[float, Inbox | None]] = {}
+
+
+async def _inbox_of(services: Services, secret: str) -> Inbox | None:
+    if not 16 <= len(secret) <= 64:
+        return None
+    now = time.monotonic()
+    cached = _INBOXES.get(secret)
+    if cached is not None and now - cached[0] < INBOX_SECONDS:
+        return cached[1]
+    async with services.db.read() as session:
+        inbox = await session.scalar(select(Inbox).where(Inbox.secret == secret))
+    if len(_INBOXES) > 10_000:  # secrets guessed at random are not kept for ever
+        _INBOXES.clear()
+    _INBOXES[secret] = (now, inbox)
+    return inbox
+
+
+def forget_inbox(secret: str | None) -> None:
+    """An inbox changed on this node: its webhook reads it again at once."""
+    _INBOXES.pop(secret or "", None)
 
 
 async def connect(services: Services, inbox: Inbox) -> str:

@@ -8,7 +8,9 @@ message is the idempotency key). Outbound, `helpline.channels.delivery` calls it
 a durable job for every message an agent (or a bot) writes in one of its conversations, and
 records the delivery state; the adapter only speaks the channel's wire format and says what
 went wrong (`DeliveryError`). Reports the channel sends later (delivered, read) go to
-`helpline.channels.delivery.report_delivery`.
+`helpline.channels.delivery.report_delivery`. A messenger's webhook only checks and parses,
+and queues its updates (`ChannelContext.queue`, helpline.channels.intake); the adapter's
+`process` then does the rest.
 
 Adapters live in `helpline/channels/<channel>/adapter.py` and define `ADAPTER`; `adapters()`
 imports them all once.
@@ -29,6 +31,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helpline.core.errors import InvalidField, invalid_field_of
+
+from helpline.channels.intake import Update
 
 if TYPE_CHECKING:
     from helpline.conversations.models import Inbox
@@ -149,6 +153,19 @@ class ChannelContext:
     def webhook_url(self) -> str:
         return f"{self.services.settings.base_url}/hooks/{self.inbox.secret}"
 
+    async def queue(self, updates: list[Update]) -> None:
+        """A webhook's updates, stored for the adapter's `process` (helpline.channels.intake);
+        returns once they are stored. Without a running intake (a tool, a test of the adapter)
+        they are processed at once."""
+        intake = self.services.intake
+        if intake is not None:
+            await intake.accept(self.inbox, updates)
+            return
+        adapter = adapter_for(self.inbox.channel)
+        assert adapter is not None
+        for item in updates:
+            await adapter.process(self, item.payload)
+
 
 class ChannelAdapter:
     """Base of every adapter; override what the channel has."""
@@ -191,6 +208,12 @@ class ChannelAdapter:
     async def webhook(self, ctx: ChannelContext, request: Request) -> Response:
         """Answer a request to the inbox's webhook URL."""
         return Response(status_code=404)
+
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+        """Process one update the webhook queued (`ctx.queue`): download its files, store the
+        customer's message (`inbound.receive`), record a delivery report. Raising makes it
+        tried again later; it must be safe to run twice."""
+        raise NotImplementedError(f"{self.channel} queues no updates")
 
     async def send(self, ctx: ChannelContext, outgoing: Outgoing) -> Sent:
         """Send one message; raises DeliveryError (any other exception counts as a temporary

@@ -215,6 +215,9 @@ async def patch_inbox(inbox_id: int, body: InboxPatchIn, context: CurrentAdmin, 
         await actions.update_inbox(
             session, actor=context.agent, inbox=inbox, name=body.name, settings=settings, is_active=body.is_active
         )
+    from helpline.channels.api import forget_inbox  # its webhook sees the change at once
+
+    forget_inbox(inbox.secret)
     return {"inbox": _with_url(services, inbox_out(inbox), inbox)}
 
 

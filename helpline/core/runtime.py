@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from helpline.core.bus import Bus
     from helpline.core.db import Database
     from helpline.core.hub import Hub
+    from helpline.channels.intake import Intake
     from helpline.core.jobs import JobRunner
     from helpline.settings import Settings
 
@@ -42,3 +43,5 @@ class Services:
     transcript_requests: BucketMap = field(default_factory=lambda: BucketMap(5, 5 / 86400))
     # This node's job runner, set while the app runs (the lifespan starts and stops it).
     jobs: JobRunner | None = None
+    # This node's intake of channel webhook updates (helpline.channels.intake), likewise.
+    intake: Intake | None = None

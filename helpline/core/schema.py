@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import helpline.accounts.models
 import helpline.canned.models
+import helpline.channels.models
 import helpline.chat.models
 import helpline.contacts.models
 import helpline.conversations.models

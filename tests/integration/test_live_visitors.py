@@ -10,7 +10,7 @@ import pytest_asyncio
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from tests.support.clients import Agent, Visitor, new_client_id, send_and_ack
+from tests.support.clients import Agent, Visitor, eventually, new_client_id, send_and_ack
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
 
@@ -74,7 +74,11 @@ async def test_an_operator_starts_a_chat_with_a_live_visitor(agent: Agent, visit
     ack = await send_and_ack(widget, "Да, вопрос про доставку")
     assert ack["conversation_id"] == conversation["id"]
     await widget.close()
-    # Gone from the site: no invitation, nothing stored.
+    # Gone from the site (once the server has seen the socket close): no invitation, nothing stored.
+    async def offline() -> bool:
+        return (await agent.get("/api/v1/visitors")).json()["visitors"] == []
+
+    await eventually(offline, what="the visitor offline")
     gone = await agent.post(f"/api/v1/visitors/{visitor.session['visitor_id']}/invite", {"client_id": new_client_id(), "body": "Вы тут?"})
     assert gone.status_code == 404
     assert len((await agent.conversation(conversation["id"]))["messages"]) == 2

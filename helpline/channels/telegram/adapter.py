@@ -1,7 +1,8 @@
 """Telegram: a bot (Bot API) whose private chats are conversations.
 
 Updates come by webhook (registered with `setWebhook`; Telegram then sends the secret token
-in `X-Telegram-Bot-Api-Secret-Token`, checked before anything is read) or by long polling
+in `X-Telegram-Bot-Api-Secret-Token`, checked before anything is read; each update is queued
+and processed after, helpline.channels.intake) or by long polling
 (`getUpdates`, for a Helpline without a public HTTPS address; the next offset is kept in the
 inbox's cursor once an update is stored). Text, photos, documents, voice messages and
 stickers (as images) arrive; the contact is the Telegram user (identity `telegram` = the user
@@ -38,6 +39,7 @@ from helpline.channels.base import (
     split_text,
 )
 from helpline.channels.inbound import receive
+from helpline.channels.intake import Update
 from helpline.channels.pollers import save_cursor
 
 TEXT_LIMIT = 4096  # characters of one message
@@ -141,11 +143,17 @@ class TelegramAdapter(ChannelAdapter):
             update = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return JSONResponse({"error": {"code": "malformed_request", "message": "Not JSON."}}, status_code=400)
-        if not isinstance(update, dict):
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return JSONResponse({"error": {"code": "malformed_request", "message": "Not an update."}}, status_code=400)
-        # An error here is a 500: Telegram delivers the update again later.
-        await self._handle(ctx, update)
+        message = update.get("message") if isinstance(update.get("message"), dict) else {}
+        chat = (message.get("chat") or {}).get("id") if isinstance(message.get("chat"), dict) else None
+        # Stored before the answer (an error here is a 500: Telegram delivers it again);
+        # processed by `process`.
+        await ctx.queue([Update(key=str(update["update_id"]), chat=str(chat), payload=update)])
         return JSONResponse({})
+
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+        await self._handle(ctx, payload)
 
     def polls(self, settings: BaseModel) -> bool:
         return isinstance(settings, TelegramSettings) and settings.mode == "polling"

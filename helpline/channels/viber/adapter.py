@@ -42,6 +42,7 @@ from helpline.channels.base import (
     download,
 )
 from helpline.channels.delivery import report_delivery
+from helpline.channels.intake import Update
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
 from helpline.conversations.models import Delivery
 
@@ -143,21 +144,29 @@ class ViberAdapter(ChannelAdapter):
             return Response(status_code=200)  # set_webhook's check
         if ctx.inbox.id is None:  # still being connected: Viber sends it again
             return Response(status_code=503)
-        # An error here is a 500: Viber sends the callback again.
+        # Stored before the answer (an error here is a 500: Viber sends the callback again);
+        # processed by `process`. subscribed, unsubscribed, conversation_started: nothing to
+        # store (a send to someone who unsubscribed fails with status 6, which marks them).
+        if (kind == "message" or kind in _REPORTS) and event.get("message_token") is not None:
+            sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+            chat = sender.get("id") or event.get("user_id")
+            key = f"{kind}:{event['message_token']}" if kind in _REPORTS else str(event["message_token"])
+            await ctx.queue([Update(key=key, chat=str(chat), payload=event)])
+        return Response(status_code=200)
+
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+        kind = payload.get("event")
         if kind == "message":
-            await self._handle(ctx, event)
-        elif kind in _REPORTS and event.get("message_token") is not None:
+            await self._handle(ctx, payload)
+        elif kind in _REPORTS:
             async with ctx.services.db.transaction() as session:
                 await report_delivery(
                     session,
                     inbox=ctx.inbox,
-                    external_id=str(event["message_token"]),
+                    external_id=str(payload["message_token"]),
                     status=_REPORTS[kind],
-                    error=f"Viber: {event.get('desc') or 'not delivered'}" if kind == "failed" else None,
+                    error=f"Viber: {payload.get('desc') or 'not delivered'}" if kind == "failed" else None,
                 )
-        # subscribed, unsubscribed, conversation_started: nothing to store (a send to someone
-        # who unsubscribed fails with status 6, which marks them).
-        return Response(status_code=200)
 
     async def _handle(self, ctx: ChannelContext, event: dict[str, Any]) -> None:
         sender, message = event.get("sender"), event.get("message")

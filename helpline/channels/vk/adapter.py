@@ -45,6 +45,7 @@ from helpline.channels.base import (
     download,
     split_text,
 )
+from helpline.channels.intake import Update
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
 
 TEXT_LIMIT = 4096  # characters of one message
@@ -176,9 +177,17 @@ class VkAdapter(ChannelAdapter):
         if event.get("type") == "confirmation":
             return PlainTextResponse(await self._confirmation_code(ctx))
         if event.get("type") == "message_new" and isinstance(event.get("object"), dict):
-            # An error here is a 500: VK sends the event again.
-            await self._handle(ctx, event["object"])
+            # Stored before the answer (an error here is a 500: VK sends the event again);
+            # processed by `process`.
+            payload = event["object"]
+            message = payload.get("message") if isinstance(payload.get("message"), dict) else payload
+            peer = message.get("peer_id")
+            key = event.get("event_id") or f"{peer}:{message.get('id') or message.get('conversation_message_id')}"
+            await ctx.queue([Update(key=str(key), chat=str(peer), payload=payload)])
         return PlainTextResponse("ok")  # exactly this, or VK sends the event again
+
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+        await self._handle(ctx, payload)
 
     async def _confirmation_code(self, ctx: ChannelContext) -> str:
         settings: VkSettings = ctx.settings  # type: ignore[assignment]

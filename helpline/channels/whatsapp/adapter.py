@@ -49,6 +49,7 @@ from helpline.channels.base import (
     split_text,
 )
 from helpline.channels.delivery import report_delivery
+from helpline.channels.intake import Update
 from helpline.channels.inbound import MAX_INBOUND_FILE_BYTES, receive
 from helpline.conversations.models import Delivery
 from helpline.core.clock import utcnow
@@ -205,7 +206,9 @@ class WhatsAppAdapter(ChannelAdapter):
             return JSONResponse({"error": {"code": "malformed_request", "message": "Not JSON."}}, status_code=400)
         if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
             return JSONResponse({})  # another product's notification: nothing for us
-        # An error here is a 500: Meta delivers the notification again later.
+        # Each message and status is stored before the answer (an error here is a 500: Meta
+        # delivers the notification again later) and processed by `process`.
+        updates = []
         for value in _values(payload, settings.phone_number_id):
             names = {
                 str(c.get("wa_id")): (c.get("profile") or {}).get("name")
@@ -214,11 +217,22 @@ class WhatsAppAdapter(ChannelAdapter):
             }
             for message in value.get("messages") or []:
                 if isinstance(message, dict):
-                    await self._receive(ctx, message, names)
+                    sender = str(message.get("from"))
+                    item = {"message": message, "name": names.get(sender)}
+                    updates.append(Update(key=f"message:{message.get('id')}", chat=sender, payload=item))
             for status in value.get("statuses") or []:
                 if isinstance(status, dict):
-                    await self._report(ctx, status)
+                    key = f"status:{status.get('id')}:{status.get('status')}"
+                    updates.append(Update(key=key, chat=str(status.get("recipient_id")), payload={"status": status}))
+        await ctx.queue(updates)
         return JSONResponse({})
+
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+        if isinstance(payload.get("message"), dict):
+            name = payload.get("name")
+            await self._receive(ctx, payload["message"], {str(payload["message"].get("from")): name})
+        elif isinstance(payload.get("status"), dict):
+            await self._report(ctx, payload["status"])
 
     async def _receive(self, ctx: ChannelContext, message: dict[str, Any], names: dict[str, Any]) -> None:
         sender, message_id = message.get("from"), message.get("id")
