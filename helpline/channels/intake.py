@@ -56,6 +56,8 @@ CHATS_AT_ONCE = 4  # chats processed side by side (file downloads overlap)
 # here, and at most this long.
 WAIT_BELOW = 10
 WAIT_SECONDS = 10.0
+# While webhooks are being stored, processing waits for them, this long at most per update.
+GIVE_WAY_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Intake:
         self._wake = asyncio.Event()
         self._waiting: dict[tuple[int, str], asyncio.Future[None]] = {}  # (inbox, key): webhooks waiting
         self.queued_here = 0  # accepted by this node and not yet processed (by anyone)
+        self._accepting = 0  # webhooks being stored now
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="channel-intake")
@@ -117,11 +120,14 @@ class Intake:
         self._pending.append((inbox, updates, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="channel-intake-writer")
+        self._accepting += 1
         try:
             stored = await done
         except BaseException:
             self._resolve(keys)
             raise
+        finally:
+            self._accepting -= 1
         self.queued_here += len(stored)
         self._wake.set()
         if waits:
@@ -191,6 +197,18 @@ class Intake:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), SCAN_SECONDS)
 
+    async def _give_way(self) -> None:
+        """Wait while webhooks are being stored here (up to GIVE_WAY_SECONDS): a channel waits
+        for its answer, the backlog can wait, and the database runs on this thread (SQLite) or
+        this node's connections. Under a burst the node first takes every update in, then
+        processes them."""
+        waited = 0.0
+        while self._accepting and waited < GIVE_WAY_SECONDS:
+            await asyncio.sleep(0.002)
+            waited += 0.002
+        if not waited:
+            await asyncio.sleep(0)
+
     async def _claim(self) -> list[_Claimed]:
         """Lease up to BATCH due updates, oldest first, skipping a chat's updates while an
         earlier one of it waits for a retry or is being processed elsewhere."""
@@ -259,6 +277,7 @@ class Intake:
                     if inbox is None:  # deleted meanwhile (its updates go with it)
                         done.append(item.id)
                         continue
+                    await self._give_way()
                     try:
                         adapter, ctx = context_for(self.services, inbox)
                         await adapter.process(ctx, item.payload)
@@ -271,9 +290,6 @@ class Intake:
                         released.extend(later.id for later in items[position + 1:])
                         return
                     done.append(item.id)
-                    # SQLite runs on this thread: let webhooks in between updates, so a
-                    # burst is stored while the backlog is processed.
-                    await asyncio.sleep(0)
 
         await asyncio.gather(*(run(items) for items in chats.values()))
         now = utcnow()
