@@ -36,7 +36,7 @@ async def teams_of_account(session: AsyncSession, account_id: int) -> list[dict[
     if teams:
         for team_id, agent_id in (
             await session.execute(select(TeamMember.team_id, TeamMember.agent_id).where(TeamMember.team_id.in_(members)))
-        ).tuples():
+        ):
             members[team_id].append(agent_id)
     return [team_out(t, members[t.id]) for t in teams]
 

@@ -168,7 +168,7 @@ async def _find_contact_and_known(
             tuple_(ContactIdentity.kind, ContactIdentity.value).in_(identities),
         )
     )
-    found = {(kind, value): contact_id for kind, value, contact_id in rows.tuples()}
+    found = {(kind, value): contact_id for kind, value, contact_id in rows}
     for identity in identities:
         if identity in found:
             return await session.get(Contact, found[identity]), set(found)

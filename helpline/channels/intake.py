@@ -90,6 +90,7 @@ class Intake:
         self._waiting: dict[tuple[int, str], asyncio.Future[None]] = {}  # (inbox, key): webhooks waiting
         self.queued_here = 0  # accepted by this node and not yet processed (by anyone)
         self._accepting = 0  # webhooks being stored now
+        self._in_hand: set[int] = set()  # ids claimed by this node and not yet finished
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="channel-intake")
@@ -100,6 +101,19 @@ class Intake:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self._in_hand:
+            # Handed back (not left to their lease), so the next start takes them at once; a
+            # half-processed one runs again, which `process` allows.
+            try:
+                async with self.services.db.transaction() as session:
+                    await session.execute(
+                        update(ChannelUpdate)
+                        .where(ChannelUpdate.id.in_(self._in_hand))
+                        .values(locked_until=None, attempts=ChannelUpdate.attempts - 1)
+                        .execution_options(synchronize_session=False)
+                    )
+            except Exception:
+                log.warning("channel intake: could not hand back %d updates", len(self._in_hand), exc_info=True)
 
     # --- Accepting -----------------------------------------------------------------------
 
@@ -254,6 +268,11 @@ class Intake:
         return sorted((_Claimed(*row) for row in rows), key=lambda c: c.id)
 
     async def _process(self, claimed: list[_Claimed]) -> None:
+        self._in_hand = {item.id for item in claimed}
+        await self._process_claimed(claimed)
+        self._in_hand = set()
+
+    async def _process_claimed(self, claimed: list[_Claimed]) -> None:
         from helpline.channels.delivery import context_for, record_connection
         from helpline.conversations.models import Inbox
 

@@ -127,10 +127,10 @@ async def rooms_of(session: AsyncSession, agent: Agent) -> list[dict[str, Any]]:
                 .where(ChatMessage.account_id == agent.account_id, ChatMessage.room.in_(names))
                 .group_by(ChatMessage.room)
             )
-        ).tuples().all()
+        ).all()
     ) if names else {}
     read = dict(
-        (await session.execute(select(ChatRead.room, ChatRead.last_read_id).where(ChatRead.agent_id == agent.id))).tuples().all()
+        (await session.execute(select(ChatRead.room, ChatRead.last_read_id).where(ChatRead.agent_id == agent.id))).all()
     )
     unread = dict(
         (
@@ -145,7 +145,7 @@ async def rooms_of(session: AsyncSession, agent: Agent) -> list[dict[str, Any]]:
                 )
                 .group_by(ChatMessage.room)
             )
-        ).tuples().all()
+        ).all()
     ) if names else {}
     for room in rooms:
         room["last_message_id"] = last.get(room["room"])

@@ -107,4 +107,4 @@ async def open_loads(session: AsyncSession, account_id: int) -> dict[int, int]:
         .where(Conversation.assignee_id.is_not(None))
         .group_by(Conversation.assignee_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

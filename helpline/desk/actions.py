@@ -264,7 +264,7 @@ async def tag_counts(session: AsyncSession, account_id: int) -> list[dict[str, A
         .order_by(func.count().desc(), ConversationTag.tag)
         .limit(500)
     )
-    return [{"tag": tag, "count": count} for tag, count in rows.tuples()]
+    return [{"tag": tag, "count": count} for tag, count in rows]
 
 
 conversation_actions.status_hooks.append(schedule_timers)

@@ -157,8 +157,8 @@ async def audit_trail(conversation_id: int, context: CurrentAgent, services: Ser
         ).all()
         agent_ids = {e.actor_id for e in entries if e.actor_type == "agent" and e.actor_id}
         contact_ids = {e.actor_id for e in entries if e.actor_type == "contact" and e.actor_id}
-        agents = dict((await session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(agent_ids)))).tuples().all()) if agent_ids else {}
-        contacts = dict((await session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(contact_ids)))).tuples().all()) if contact_ids else {}
+        agents = dict((await session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(agent_ids)))).all()) if agent_ids else {}
+        contacts = dict((await session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(contact_ids)))).all()) if contact_ids else {}
     names = {"agent": agents, "contact": contacts}
     return {
         "entries": [

@@ -172,7 +172,7 @@ async def filtered_query(
     if spec.category_id is not None:
         rows = (
             await session.execute(select(Category.id, Category.parent_id).where(Category.account_id == agent.account_id))
-        ).tuples().all()
+        ).all()
         query = query.where(c.category_id.in_(_subtree(list(rows), spec.category_id)))
     for tag in spec.tag:
         query = query.where(

@@ -109,7 +109,7 @@ async def report(
             )
         ).all()
         model = Agent if group == "agent" else Team
-        names = dict((await session.execute(select(model.id, model.name).where(model.account_id == account_id))).tuples().all())
+        names = dict((await session.execute(select(model.id, model.name).where(model.account_id == account_id))).all())
         marked = await session.scalar(
             select(func.count()).select_from(ReviewMark).where(ReviewMark.account_id == account_id, ReviewMark.created_at >= since)
         )
