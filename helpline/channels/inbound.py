@@ -211,11 +211,13 @@ async def _stored(session: AsyncSession, account_id: int, contact_id: int, clien
 async def refused(
     services: Services, inbox: Inbox, identity_kind: str, inbound: Inbound, *, contact: Contact | None = None
 ) -> bool:
-    """Whether a ban shuts this customer out: of the e-mail or phone the channel vouches for,
-    or of the contact's own (`contact`, when the caller found it already), on every channel."""
+    """Whether a ban shuts this customer out: of their identity on this channel, of the e-mail
+    or phone the channel vouches for, or of the contact's own e-mail or phone (`contact`, when
+    the caller found it already), on every channel."""
     if not await services.bans.any_active(inbox.account_id):
         return False
-    if await services.bans.banned(inbox.account_id, Who(email=inbound.email, phone=inbound.phone)):
+    who = Who(email=inbound.email, phone=inbound.phone, identities=tuple(_identities(identity_kind, inbound)))
+    if await services.bans.banned(inbox.account_id, who):
         return True
     if contact is None:
         async with services.db.read() as session:

@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from helpline.core.db import Database
     from helpline.core.hub import Hub
 
-KINDS = ("visitor", "ip", "email", "phone")
+# A messenger identity (the customer's id on that channel, as `contact_identities` keeps it)
+# can be banned too: someone who writes only through a bot has no e-mail or phone to ban.
+MESSENGER_KINDS = ("telegram", "vk", "viber", "whatsapp")
+KINDS = ("visitor", "ip", "email", "phone", *MESSENGER_KINDS)
+_MESSENGER_ID = {
+    "telegram": re.compile(r"^[0-9]{1,20}$"),  # a user id
+    "vk": re.compile(r"^[0-9]{1,20}$"),  # a user id
+    "viber": re.compile(r"^[A-Za-z0-9+/=]{1,64}$"),  # a user id (base64)
+    "whatsapp": re.compile(r"^[0-9]{6,15}$"),  # the number's digits
+}
 _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # A ban wider than this would shut out whole providers (or everyone, with /0).
 _WIDEST_PREFIX = {4: 16, 6: 48}
@@ -55,6 +64,12 @@ def clean_ban_value(kind: str, value: object) -> str:
             )
         # One address is stored as the address; a network in CIDR form.
         return str(network.network_address) if network.num_addresses == 1 else str(network)
+    if kind in MESSENGER_KINDS:
+        if kind == "whatsapp":
+            value = _digits(value)
+        if not _MESSENGER_ID[kind].match(value):
+            raise InvalidField(f"This is not a {kind} id of a customer.", field="value")
+        return value
     try:
         cleaned = clean_email(value) if kind == "email" else clean_phone(value)
     except InvalidField as error:
@@ -165,6 +180,8 @@ class Who:
     ip: str | None = None
     email: str | None = None
     phone: str | None = None
+    # (kind, value) of the channel identities it writes from: ("telegram", "123456") ...
+    identities: tuple[tuple[str, str], ...] = ()
 
 
 class BanList:
@@ -218,6 +235,7 @@ class BanList:
                 or (ban.kind == "email" and ban.value == email)
                 or (ban.kind == "phone" and ban.value == phone)
                 or (ban.kind == "ip" and address is not None and _in(address, ban.value))
+                or (ban.kind in MESSENGER_KINDS and (ban.kind, ban.value) in who.identities)
             ):
                 return True
         return False

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1")
 
 
 class BanIn(BaseModel):
-    kind: Literal["visitor", "ip", "email", "phone"]
+    kind: Literal["visitor", "ip", "email", "phone", "telegram", "vk", "viber", "whatsapp"]
     value: str = Field(max_length=254)
     reason: str = Field("", max_length=1000)
     minutes: int | None = Field(None, strict=True)

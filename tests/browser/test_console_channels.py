@@ -3,8 +3,8 @@
 nothing is created — sees it working with its webhook address, tests it and switches it off
 and on; a customer's Telegram message shows in the inbox with the Telegram mark and their
 @username; the agent's answers show their delivery (sent), and one the channel keeps refusing
-ends "not delivered" with the reason and is sent again with the button (docs/protocol.md,
-"Channels")."""
+ends "not delivered" with the reason and is sent again with the button; the customer's
+Telegram account is banned from the side panel (docs/protocol.md, "Channels")."""
 
 from __future__ import annotations
 
@@ -191,6 +191,24 @@ async def test_an_admin_connects_telegram_and_answers_leave_through_it_with_thei
     await expect(second.get_by_test_id("cn-delivery-error")).to_have_count(0)
     await telegram.wait_for_calls("sendMessage", 1 + 5 + 1)
     assert telegram.calls_of("sendMessage")[-1].params["text"] == "Вы ещё здесь?"
+
+    # The customer turns abusive: the agent bans their Telegram account from the side panel;
+    # what they send then is not stored.
+    identity = page.locator("[data-testid=cn-identity][data-kind=telegram]")
+    await expect(identity).to_have_attribute("data-value", str(CUSTOMER))
+    await identity.get_by_test_id("cn-identity-ban").click()
+    dialog = page.get_by_test_id("cn-ban-dialog")
+    await expect(dialog.locator("h2")).to_have_text("Заблокировать в Telegram")
+    await expect(dialog.get_by_test_id("cn-ban-kind")).to_have_value("telegram")
+    await dialog.get_by_test_id("cn-ban-submit").click()
+    await expect(dialog).to_have_count(0)
+    async with agent_api(web_server, web_tenant.agents[0], web_tenant.password) as api:
+        [ban] = (await api.get("/api/v1/bans")).json()["bans"]
+        assert (ban["kind"], ban["value"]) == ("telegram", str(CUSTOMER))
+        before = len((await api.get(f"/api/v1/conversations/{summary['id']}")).json()["messages"])
+        assert (await telegram.deliver(telegram.update(CUSTOMER, "Вы пожалеете!"))).status_code == 200
+        assert len((await api.get(f"/api/v1/conversations/{summary['id']}")).json()["messages"]) == before
+    await expect(console_message(page, "Вы пожалеете!")).to_have_count(0)
     assert not browsing.page_errors, browsing.page_errors
 
 

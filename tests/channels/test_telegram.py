@@ -275,3 +275,34 @@ async def test_long_polling_reads_what_came_while_helpline_was_down(
 
 async def _asked_after(telegram: TelegramApi, update_id: int) -> bool:
     return any(int(c.params.get("offset") or 0) > update_id for c in telegram.calls_of("getUpdates"))
+
+
+async def test_a_banned_telegram_user_is_not_heard_until_the_ban_is_lifted(
+    server: Server, tenant: Tenant, admin: Agent, agent: Agent, telegram: TelegramApi
+) -> None:
+    inbox = await connect(admin, telegram)
+    spammer = CUSTOMER + 50
+    # Malformed ids are refused by their field, and nothing is stored.
+    for value in ("abc", "", "12 34", "1" * 21):
+        response = await agent.post("/api/v1/bans", {"kind": "telegram", "value": value})
+        assert response.status_code == 422 and response.json()["error"]["field"] == "value", (value, response.text)
+    assert (await agent.get("/api/v1/bans", state="all")).json()["bans"] == []
+
+    response = await agent.post("/api/v1/bans", {"kind": "telegram", "value": f" {spammer} ", "reason": "Спам"})
+    assert response.status_code == 201, response.text
+    ban = response.json()["ban"]
+    assert (ban["kind"], ban["value"]) == ("telegram", str(spammer))
+    assert (await telegram.deliver(telegram.update(spammer, "Купите криптовалюту"))).status_code == 200
+    assert (await telegram.deliver(telegram.update(CUSTOMER, "Здравствуйте"))).status_code == 200  # others are heard
+    [only] = await eventually(lambda: conversations(agent, inbox["id"]))
+    assert [m["body"] for m in await messages(agent, only["id"])] == ["Здравствуйте"]
+
+    assert (await agent.post(f"/api/v1/bans/{ban['id']}/lift", {})).status_code == 200
+    assert (await telegram.deliver(telegram.update(spammer, "Теперь можно?"))).status_code == 200
+
+    async def two() -> list[dict[str, Any]] | None:
+        found = await conversations(agent, inbox["id"])
+        return found if len(found) == 2 else None
+
+    bodies = sorted([[m["body"] for m in await messages(agent, c["id"])] for c in await eventually(two)])
+    assert bodies == [["Здравствуйте"], ["Теперь можно?"]]

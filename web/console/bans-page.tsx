@@ -4,6 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { BAN_DURATIONS, BAN_KINDS, type BanForm } from './bans';
+import { channelName } from './filter-bar';
 import { fullTime } from './format';
 import type { FieldErrors } from './host';
 import type { Translate } from './i18n';
@@ -97,7 +98,7 @@ function BanFields({ s, form, setForm, errors, fixed }: { s: Store; form: BanFor
   );
 }
 
-/** The sidebar's "Ban visitor" / "Ban IP": kind and value given, reason and duration asked. */
+/** The sidebar's "Ban visitor" / "Ban IP" / "Ban in Telegram": kind and value given, reason and duration asked. */
 export function BanDialog({ s, kind, value, onClose }: { s: Store; kind: BanKind; value: string; onClose: () => void }) {
   const t = s.t;
   const [form, setForm] = useState<BanForm>({ kind, value, reason: '', minutes: DEFAULT_MINUTES });
@@ -115,7 +116,7 @@ export function BanDialog({ s, kind, value, onClose }: { s: Store; kind: BanKind
   return (
     <Modal label={t('banTitle')} testid="cn-ban-dialog" onClose={onClose}>
       <form class="cn-form" onSubmit={submit} noValidate>
-        <h2>{t(kind === 'ip' ? 'banIp' : 'banVisitor')}</h2>
+        <h2>{kind === 'ip' ? t('banIp') : kind === 'visitor' ? t('banVisitor') : t('banIdentity', { channel: channelName(kind, t) })}</h2>
         <BanFields s={s} form={form} setForm={setForm} errors={errors} fixed />
         <div class="cn-form-actions">
           <button type="button" class="cn-btn" onClick={onClose}>

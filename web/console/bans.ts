@@ -7,7 +7,9 @@ import { ApiError, get, patch, post } from './api';
 import { fieldErrors, type FieldErrors, type Host } from './host';
 import type { Ban, BanKind } from './types';
 
-export const BAN_KINDS: readonly BanKind[] = ['visitor', 'ip', 'email', 'phone'];
+export const BAN_KINDS: readonly BanKind[] = ['visitor', 'ip', 'email', 'phone', 'telegram', 'vk', 'viber', 'whatsapp'];
+/** Channel identities a contact may be banned by (someone who writes only through a bot). */
+export const MESSENGER_BAN_KINDS: readonly string[] = ['telegram', 'vk', 'viber', 'whatsapp'];
 
 /** The durations offered, in minutes; null is forever. */
 export const BAN_DURATIONS: readonly (number | null)[] = [60, 24 * 60, 7 * 24 * 60, 30 * 24 * 60, null];

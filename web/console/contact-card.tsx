@@ -7,12 +7,13 @@
  */
 import { lazy, Suspense } from 'preact/compat';
 import { useState } from 'preact/hooks';
+import { MESSENGER_BAN_KINDS } from './bans';
 import { ChannelGlyph, ChannelMark } from './channel-icon';
 import { channelName } from './filter-bar';
 import { preview, shortTime } from './format';
 import { routePath } from './route';
 import type { Store } from './store';
-import type { Contact, Identity } from './types';
+import type { BanKind, Contact, Identity } from './types';
 
 const MergeDialog = lazy(() => import('./contact-page').then((module) => module.MergeDialog));
 const MergeHistory = lazy(() => import('./contact-page').then((module) => module.MergeHistory));
@@ -23,8 +24,10 @@ function identityValue(identity: Identity): string {
   return identity.kind === 'web' && value.length > 14 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value;
 }
 
-/** The contact's identities: each with its channel's mark; one the channel cannot deliver to says so. */
-export function Identities({ s, contact }: { s: Store; contact: Contact }) {
+/** The contact's identities: each with its channel's mark; one the channel cannot deliver to says so.
+ * With `onBan`, a messenger identity has a button to ban it (someone who writes only through a
+ * bot has no e-mail or phone to ban). */
+export function Identities({ s, contact, onBan }: { s: Store; contact: Contact; onBan?: (kind: BanKind, value: string) => void }) {
   const t = s.t;
   const identities = contact.identities || [];
   if (!identities.length) return null;
@@ -50,6 +53,17 @@ export function Identities({ s, contact }: { s: Store; contact: Contact }) {
               <span class="cn-badge cn-badge-danger" data-testid="cn-identity-blocked" title={t('identityBlockedHint')}>
                 {t('identityBlocked')}
               </span>
+            )}
+            {onBan && MESSENGER_BAN_KINDS.includes(identity.kind) && (
+              <button
+                type="button"
+                class="cn-link cn-identity-ban"
+                data-testid="cn-identity-ban"
+                title={t('banIdentity', { channel: channelName(identity.kind, t) })}
+                onClick={() => onBan(identity.kind as BanKind, identity.value)}
+              >
+                {t('banTitle')}
+              </button>
             )}
           </li>
         ))}

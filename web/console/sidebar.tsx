@@ -120,7 +120,7 @@ export function VisitorSidebar({ s, id }: { s: Store; id: number }) {
             </div>
           )}
           {banning && <BanDialog s={s} kind={banning.kind} value={banning.value} onClose={() => setBanning(null)} />}
-          <Identities s={s} contact={contact} />
+          <Identities s={s} contact={contact} onBan={(kind, value) => setBanning({ kind, value })} />
           <MergeAction s={s} contact={contact} card />
           <ContactMerges s={s} contact={contact} />
           <section class="cn-history" data-testid="cn-history">

@@ -295,7 +295,7 @@ export interface Canned {
   updated_at: string;
 }
 
-export type BanKind = 'visitor' | 'ip' | 'email' | 'phone';
+export type BanKind = 'visitor' | 'ip' | 'email' | 'phone' | 'telegram' | 'vk' | 'viber' | 'whatsapp';
 
 export interface Ban {
   id: number;
