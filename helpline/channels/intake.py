@@ -42,6 +42,10 @@ from helpline.core.clock import utcnow
 from helpline.core.jobs import retry_delay
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from helpline.conversations.models import Inbox
     from helpline.core.runtime import Services
 
@@ -106,12 +110,7 @@ class Intake:
             # half-processed one runs again, which `process` allows.
             try:
                 async with self.services.db.transaction() as session:
-                    await session.execute(
-                        update(ChannelUpdate)
-                        .where(ChannelUpdate.id.in_(self._in_hand))
-                        .values(locked_until=None, attempts=ChannelUpdate.attempts - 1)
-                        .execution_options(synchronize_session=False)
-                    )
+                    await _hand_back(session, self._in_hand)
             except Exception:
                 log.warning("channel intake: could not hand back %d updates", len(self._in_hand), exc_info=True)
 
@@ -160,7 +159,7 @@ class Intake:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                ids = await self._insert(batch)
+                stored = await self._insert(batch)
             except Exception as error:
                 for _inbox, _updates, done in batch:
                     if not done.done():
@@ -168,9 +167,10 @@ class Intake:
                 continue
             for inbox, updates, done in batch:
                 if not done.done():
-                    done.set_result([(inbox.id, u.key[:200]) for u in updates if (inbox.id, u.key[:200]) in ids])
+                    done.set_result([key for u in updates if (key := (inbox.id, u.key[:200])) in stored])
 
-    async def _insert(self, batch: list[tuple[Inbox, list[Update], Any]]) -> dict[tuple[int, str], int]:
+    async def _insert(self, batch: list[tuple[Inbox, list[Update], Any]]) -> set[tuple[int, str]]:
+        """The rows written; returns the (inbox, key) of those new (not queued already)."""
         now = utcnow()
         rows, seen = [], set()
         for inbox, updates, _done in batch:
@@ -187,11 +187,10 @@ class Intake:
         statement = (
             insert(ChannelUpdate)
             .on_conflict_do_nothing(index_elements=["inbox_id", "key"])
-            .returning(ChannelUpdate.id, ChannelUpdate.inbox_id, ChannelUpdate.key)
+            .returning(ChannelUpdate.inbox_id, ChannelUpdate.key)
         )
         async with self.services.db.transaction() as session:
-            result = await session.execute(statement, rows)
-            return {(inbox_id, key): id_ for id_, inbox_id, key in result.all()}
+            return {(inbox_id, key) for inbox_id, key in await session.execute(statement, rows)}
 
     # --- Processing ----------------------------------------------------------------------
 
@@ -292,13 +291,15 @@ class Intake:
         async def run(items: list[_Claimed]) -> None:
             async with gate:
                 inbox = inboxes.get(items[0].inbox_id)
+                context = None
                 for position, item in enumerate(items):
                     if inbox is None:  # deleted meanwhile (its updates go with it)
                         done.append(item.id)
                         continue
                     await self._give_way()
                     try:
-                        adapter, ctx = context_for(self.services, inbox)
+                        context = context or context_for(self.services, inbox)
+                        adapter, ctx = context
                         await adapter.process(ctx, item.payload)
                     except asyncio.CancelledError:
                         raise
@@ -316,12 +317,7 @@ class Intake:
             if done:
                 await session.execute(delete(ChannelUpdate).where(ChannelUpdate.id.in_(done)))
             if released:
-                await session.execute(
-                    update(ChannelUpdate)
-                    .where(ChannelUpdate.id.in_(released))
-                    .values(locked_until=None, attempts=ChannelUpdate.attempts - 1)
-                    .execution_options(synchronize_session=False)
-                )
+                await _hand_back(session, released)
             for item, error in failed:
                 last = item.attempts >= MAX_ATTEMPTS
                 await session.execute(
@@ -342,3 +338,13 @@ class Intake:
         held = set(released)
         self._resolve([(item.inbox_id, item.key) for item in claimed if item.id not in held])
         self.queued_here = max(0, self.queued_here - len(done) - sum(item.attempts >= MAX_ATTEMPTS for item, _ in failed))
+
+
+async def _hand_back(session: AsyncSession, ids: Iterable[int]) -> None:
+    """Claimed updates not tried after all: due again, their claim not counted as an attempt."""
+    await session.execute(
+        update(ChannelUpdate)
+        .where(ChannelUpdate.id.in_(list(ids)))
+        .values(locked_until=None, attempts=ChannelUpdate.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -86,7 +86,7 @@ async def test_a_failed_update_is_retried_and_the_chats_later_updates_wait_for_i
     assert await eventually(drained)
 
 
-async def test_an_oversized_or_wrongly_sent_webhook_is_refused_and_stores_nothing(
+async def test_an_oversized_malformed_or_wrongly_sent_webhook_is_refused_and_stores_nothing(
     server: Server, admin: Agent, agent: Agent, telegram: TelegramApi, db: Database
 ) -> None:
     inbox = await connect(admin, telegram)
@@ -98,6 +98,9 @@ async def test_an_oversized_or_wrongly_sent_webhook_is_refused_and_stores_nothin
         assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
         response = await client.put(telegram.webhook["url"], json=telegram.update(FIRST, "PUT"), headers=headers)
         assert response.status_code == 405
+        without_id = {"message": telegram.update(FIRST, "Без update_id")["message"]}
+        response = await client.post(telegram.webhook["url"], json=without_id, headers=headers)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_request"
     assert await queued(db, inbox["id"]) == []
     assert await conversations(agent, inbox["id"]) == []
 

@@ -152,9 +152,6 @@ class TelegramAdapter(ChannelAdapter):
         await ctx.queue([Update(key=str(update["update_id"]), chat=str(chat), payload=update)])
         return JSONResponse({})
 
-    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
-        await self._handle(ctx, payload)
-
     def polls(self, settings: BaseModel) -> bool:
         return isinstance(settings, TelegramSettings) and settings.mode == "polling"
 
@@ -172,12 +169,12 @@ class TelegramAdapter(ChannelAdapter):
         for update in updates or []:
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 continue
-            await self._handle(ctx, update)
+            await self.process(ctx, update)
             offset = update["update_id"] + 1
             await save_cursor(ctx.services, ctx.inbox.id, {"offset": offset})
             ctx.inbox.cursor = {"offset": offset}
 
-    async def _handle(self, ctx: ChannelContext, update: dict[str, Any]) -> None:
+    async def process(self, ctx: ChannelContext, update: dict[str, Any]) -> None:
         message = update.get("message")
         if not isinstance(message, dict):
             return  # edits, channel posts and the like are not customer messages

@@ -186,9 +186,6 @@ class VkAdapter(ChannelAdapter):
             await ctx.queue([Update(key=str(key), chat=str(peer), payload=payload)])
         return PlainTextResponse("ok")  # exactly this, or VK sends the event again
 
-    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
-        await self._handle(ctx, payload)
-
     async def _confirmation_code(self, ctx: ChannelContext) -> str:
         settings: VkSettings = ctx.settings  # type: ignore[assignment]
         if settings.confirmation_code:
@@ -196,7 +193,7 @@ class VkAdapter(ChannelAdapter):
         found = await self._call(ctx, "groups.getCallbackConfirmationCode", {"group_id": settings.group_id})
         return str(found.get("code") or "") if isinstance(found, dict) else ""
 
-    async def _handle(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
+    async def process(self, ctx: ChannelContext, payload: dict[str, Any]) -> None:
         # Since API 5.103 the message is under "message" (with "client_info" beside it).
         message = payload.get("message") if isinstance(payload.get("message"), dict) else payload
         sender, peer = message.get("from_id"), message.get("peer_id")
