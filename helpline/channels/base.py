@@ -179,6 +179,11 @@ class ChannelAdapter:
     # Whether messages can be sent to the customer at all (the phone cannot): where not, a
     # bot's automatic replies are not tried, and an agent's answer fails with the reason.
     sends: ClassVar[bool] = True
+    # Whether it can write first to any customer's address (e-mail can; a messenger bot may
+    # write only to those who wrote to it): then an agent may answer a conversation of
+    # another channel through it, to the contact's identity of `identity_kind` or, lacking
+    # one, to their own field of that name (the e-mail they typed in the chat's form).
+    writes_first: ClassVar[bool] = False
 
     def clean_settings(self, raw: object, stored: dict[str, Any] | None = None) -> dict[str, Any]:
         """The settings validated (422 `invalid_field` naming `settings.<key>`); a secret sent

@@ -10,6 +10,10 @@ retry it (`retry_delivery`), which starts the attempts afresh. Reports from the 
 (delivered, read, failed later) move the state forward only (`report_delivery`). Each change
 is a `message.delivery` event for the consoles; the message's state is also in `MessageOut`.
 
+A message may leave through another inbox than its conversation's (`Message.via_inbox_id`:
+an agent answered a site chat by e-mail); the job then sends through that inbox's adapter,
+and reports about it count for that inbox.
+
 The job is idempotent: it sends only while the message is `pending`, and records the outcome
 of the attempt only if the message is still `pending` (a retry or a report may have moved it).
 The one gap no job system closes: a send that reached the channel, whose answer was lost
@@ -23,7 +27,7 @@ import logging
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent
@@ -34,6 +38,7 @@ from helpline.channels.base import (
     Outgoing,
     OutgoingFile,
     adapter_for,
+    adapters,
 )
 from helpline.contacts.models import Contact, ContactIdentity
 from helpline.conversations import actions as conversation_actions
@@ -75,7 +80,7 @@ async def _schedule(session: AsyncSession, conversation: Any, message: Message) 
     """Message hook: a message for the customer in an adapter's conversation leaves through it."""
     if message.kind != MessageKind.text or message.author_type not in (AuthorType.agent, AuthorType.bot):
         return
-    adapter = adapter_for(await _channel_of(session, conversation.inbox_id))
+    adapter = adapter_for(await _channel_of(session, message.via_inbox_id or conversation.inbox_id))
     if adapter is None or (not adapter.sends and message.author_type == AuthorType.bot):
         return
     message.delivery_status = Delivery.pending
@@ -94,7 +99,13 @@ async def _enqueue(session: AsyncSession, message: Message, *, attempt_key: str)
     )
 
 
+def _answer_channels() -> dict[str, str]:
+    """The channels an agent may answer any conversation through (see ChannelAdapter.writes_first)."""
+    return {adapter.channel: adapter.identity_kind for adapter in adapters().values() if adapter.writes_first}
+
+
 conversation_actions.message_hooks.append(_schedule)
+conversation_actions.answer_channels = _answer_channels
 
 
 def _set_state(
@@ -129,7 +140,7 @@ async def deliver(services: Services, job: Job) -> None:
             return  # sent already, or moved on by a retry or a report
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
-        inbox = await session.get(Inbox, conversation.inbox_id)
+        inbox = await session.get(Inbox, message.via_inbox_id or conversation.inbox_id)
         contact = await session.get(Contact, conversation.contact_id)
         assert inbox is not None and contact is not None
         adapter, ctx = context_for(services, inbox)
@@ -148,7 +159,8 @@ async def deliver(services: Services, job: Job) -> None:
             .order_by(Message.seq.desc())
             .limit(1)
         )
-    if identity is None:
+    recipient = identity.value if identity is not None else _address_field(contact, adapter)
+    if recipient is None:
         await _fail(services, message.id, f"The contact has no {adapter.channel} address to send to.")
         raise PermanentJobError("no recipient")
     outgoing = Outgoing(
@@ -168,7 +180,7 @@ async def deliver(services: Services, job: Job) -> None:
             )
             for a in attachments
         ],
-        recipient=identity.value,
+        recipient=recipient,
         contact_name=contact.name,
         conversation_context=dict(conversation.context or {}),
         author_name=message.author_name,
@@ -177,7 +189,7 @@ async def deliver(services: Services, job: Job) -> None:
     try:
         sent = await adapter.send(ctx, outgoing)
     except DeliveryError as error:
-        if error.blocked:
+        if error.blocked and identity is not None:
             await _mark_blocked(services, identity.id)
         if error.permanent or job.attempts >= job.max_attempts:
             await _fail(services, message.id, error.reason)
@@ -202,6 +214,14 @@ async def deliver(services: Services, job: Job) -> None:
             conversation.context = {**(conversation.context or {}), **sent.context}
         _set_state(session, message, conversation, Delivery.sent)
     await record_connection(services, inbox.id, error=None)
+
+
+def _address_field(contact: Contact, adapter: ChannelAdapter) -> str | None:
+    """Where a channel that writes first reaches a contact without its identity: the address
+    they gave (typed in the chat's form)."""
+    if not adapter.writes_first or adapter.identity_kind not in conversation_actions.ADDRESS_FIELDS:
+        return None
+    return getattr(contact, adapter.identity_kind)
 
 
 async def _fail(services: Services, message_id: int, reason: str) -> None:
@@ -257,7 +277,7 @@ async def report_delivery(
         .where(
             Message.account_id == inbox.account_id,
             Message.external_id == external_id,
-            Conversation.inbox_id == inbox.id,
+            or_(Conversation.inbox_id == inbox.id, Message.via_inbox_id == inbox.id),
             Message.author_type != AuthorType.contact,
         )
         .with_for_update()

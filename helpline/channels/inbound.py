@@ -3,8 +3,9 @@ conversation: the one action every adapter's webhook and poller calls.
 
 The contact is found by the channel's identity (a Telegram user id ...), or by a verified
 e-mail or phone the channel vouches for (the sender of an e-mail, a WhatsApp number), which
-links the new identity to the contact who has that e-mail or phone already; otherwise a new
-contact is made. The message's idempotency key is `<channel>:<external id>`: a webhook the
+links the new identity to the contact who has that e-mail or phone already, or by the reply
+to a mail Helpline sent to the address a contact typed (answering a site chat by e-mail);
+otherwise a new contact is made. The message's idempotency key is `<channel>:<external id>`: a webhook the
 channel delivers twice, or a poll repeated after a restart, stores nothing new. Files are
 written to the file store first and kept whatever their type (an unknown type is served as a
 download, never inline); a text longer than a message may be is kept whole as a .txt file.
@@ -50,7 +51,9 @@ async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound:
     client_id = _client_id(inbox.channel, inbound.external_id)
     identities = _identities(identity_kind, inbound)
     async with services.db.read() as session:
-        contact, known = await _find_contact_and_known(session, inbox.account_id, identities)
+        contact, known = await _find_contact_and_known(
+            session, inbox.account_id, identities, answered=inbound.conversation_id
+        )
         if contact is not None and (duplicate := await _stored(session, inbox.account_id, contact.id, client_id)):
             conversation = await session.get(Conversation, duplicate.conversation_id)
             return Received(duplicate, conversation, True)
@@ -159,9 +162,10 @@ async def _find_contact(session: AsyncSession, account_id: int, identities: list
 
 
 async def _find_contact_and_known(
-    session: AsyncSession, account_id: int, identities: list[tuple[str, str]]
+    session: AsyncSession, account_id: int, identities: list[tuple[str, str]], *, answered: int | None = None
 ) -> tuple[Contact | None, set[tuple[str, str]]]:
-    """The contact, and which of `identities` exist already (of any contact)."""
+    """The contact, and which of `identities` exist already (of any contact). `answered`: the
+    conversation a threaded message replies to."""
     rows = await session.execute(
         select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.contact_id).where(
             ContactIdentity.account_id == account_id,
@@ -172,6 +176,21 @@ async def _find_contact_and_known(
     for identity in identities:
         if identity in found:
             return await session.get(Contact, found[identity]), set(found)
+    email = next((value for kind, value in identities if kind == "email"), None)
+    if email and answered is not None:
+        # A reply to what Helpline mailed to the address the conversation's contact typed
+        # (no e-mail identity yet): the same person, now proven to read that address.
+        contact = await session.scalar(
+            select(Contact)
+            .join(Conversation, Conversation.contact_id == Contact.id)
+            .where(
+                Conversation.id == answered,
+                Conversation.account_id == account_id,
+                func.lower(Contact.email) == email,
+            )
+        )
+        if contact is not None:
+            return contact, set()
     phone = next((value for kind, value in identities if kind == "phone"), None)
     if phone:
         # Someone who left this number on a web form or in the widget has it as typed
@@ -231,7 +250,7 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
     """The contact of these identities, made or linked as needed (in the caller's transaction;
     also for channels that record events rather than messages, the phone's calls)."""
     identities = _identities(identity_kind, inbound)
-    contact, known = await _find_contact_and_known(session, account_id, identities)
+    contact, known = await _find_contact_and_known(session, account_id, identities, answered=inbound.conversation_id)
     now = utcnow()
     if contact is None:
         contact = Contact(

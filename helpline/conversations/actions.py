@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from helpline.accounts.models import Account, Agent, Role, Team
 from helpline.contacts.actions import update_contact
-from helpline.contacts.models import Contact
+from helpline.contacts.models import Contact, ContactIdentity
 from helpline.core.audit import Actor, record_change
 from helpline.core.base import UtcDateTime
 from helpline.core.clock import utcnow
@@ -68,6 +68,12 @@ message_hooks: list[MessageHook] = []
 # Called when a customer's first message opened a conversation (routing, SLA, assignment).
 CreatedHook = Callable[[AsyncSession, Conversation, Message, Any], Awaitable[None]]
 created_hooks: list[CreatedHook] = []
+# Channels that can write first to a customer's address, so an agent may answer a
+# conversation of any inbox through one of theirs (a site chat by e-mail): channel -> the
+# identity kind that addresses the customer there (the contact's field of that name does too).
+# Set by helpline.channels.delivery, which asks the adapters.
+answer_channels: Callable[[], dict[str, str]] = dict
+ADDRESS_FIELDS = frozenset({"email", "phone"})  # the contact's fields that address them on a channel
 
 MAX_BODY_LENGTH = 5000
 PREVIEW_LENGTH = 200
@@ -100,7 +106,6 @@ _CONTINUABLE_CONVERSATION = (
     .where(
         _conversations.c.id == bindparam("conversation_id"),
         _conversations.c.contact_id == bindparam("contact_id"),
-        _conversations.c.inbox_id == bindparam("inbox_id"),
         _conversations.c.status.in_([s.value for s in CONTINUABLE]),
     )
     .with_for_update()
@@ -335,6 +340,62 @@ async def _find_by_client_id(
     return None if message_id is None else await session.get(Message, message_id)
 
 
+async def answer_inboxes(session: AsyncSession, conversation: Conversation) -> list[Inbox]:
+    """The inboxes besides its own an agent may answer the conversation through: the active
+    ones of `answer_channels` where the customer has an address (an identity of the
+    channel's kind, or the contact's own e-mail or phone, as they typed it in a form)."""
+    channels = answer_channels()
+    if not channels:
+        return []
+    inboxes = (
+        await session.scalars(
+            select(Inbox)
+            .where(
+                Inbox.account_id == conversation.account_id,
+                Inbox.is_active.is_(True),
+                Inbox.channel.in_(list(channels)),
+                Inbox.id != conversation.inbox_id,
+            )
+            .order_by(Inbox.id)
+        )
+    ).all()
+    if not inboxes:
+        return []
+    contact = await session.get(Contact, conversation.contact_id)
+    assert contact is not None
+    kinds = set(channels.values())
+    reachable = set(
+        (
+            await session.scalars(
+                select(ContactIdentity.kind).where(
+                    ContactIdentity.contact_id == contact.id, ContactIdentity.kind.in_(list(kinds))
+                )
+            )
+        ).all()
+    )
+    reachable |= {field for field in ADDRESS_FIELDS & kinds if getattr(contact, field)}
+    return [inbox for inbox in inboxes if channels[inbox.channel] in reachable]
+
+
+async def _answer_inbox(
+    session: AsyncSession, conversation: Conversation, value: object, *, kind: str, author: Actor
+) -> int | None:
+    """`via_inbox_id` of `post_message`, checked: None for the conversation's own inbox."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidField("via_inbox_id must be an inbox id.", field="via_inbox_id")
+    if value == conversation.inbox_id:
+        return None
+    if kind != MessageKind.text or author.type != AuthorType.agent:
+        raise InvalidField("Only an agent's answer to the customer is sent through another inbox.", field="via_inbox_id")
+    if value not in {inbox.id for inbox in await answer_inboxes(session, conversation)}:
+        raise InvalidField(
+            "The customer cannot be answered through that inbox: it is not an active e-mail inbox of this account, "
+            "or the contact has no address there.",
+            field="via_inbox_id",
+        )
+    return value
+
+
 async def post_message(
     session: AsyncSession,
     *,
@@ -347,12 +408,16 @@ async def post_message(
     contact: Contact | None = None,
     file_ids: list[int] | None = None,
     role: str | None = None,
+    via_inbox_id: object = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns it and whether it was a resend of a stored one.
 
     Precondition: `conversation` was loaded with a row lock in this transaction (or the
     database is SQLite, whose single writer serialises everything). `inbox` and `contact`,
     when the caller has them, save loading them again for the event.
+
+    `via_inbox_id`: an agent's answer leaves through that inbox instead of the
+    conversation's (see `answer_inboxes`).
 
     This is the hottest write of Helpline, so it speaks Core: one UPDATE ... RETURNING
     numbers the message and one INSERT stores it, instead of the ORM's unit of work.
@@ -367,6 +432,8 @@ async def post_message(
     existing = await _find_by_client_id(session, conversation.account_id, author, client_id)
     if existing is not None:
         return existing, True
+    if via_inbox_id is not None:
+        via_inbox_id = await _answer_inbox(session, conversation, via_inbox_id, kind=kind, author=author)
     files = await claim_files(
         session, account_id=conversation.account_id, uploader_type=author.type, uploader_id=author.id or 0,
         file_ids=file_ids or [],
@@ -374,7 +441,7 @@ async def post_message(
     mentions = await mentioned_agents(session, conversation.account_id, text) if kind == MessageKind.note else None
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=kind,
-        client_id=client_id, inbox=inbox, contact=contact, files=files, mentions=mentions,
+        client_id=client_id, inbox=inbox, contact=contact, files=files, mentions=mentions, via_inbox_id=via_inbox_id,
     )
     if author.type == AuthorType.agent and kind == MessageKind.text:
         for hook in reply_hooks:
@@ -395,6 +462,7 @@ async def _append_message(
     files: list[Attachment] | None = None,
     mentions: list[int] | None = None,
     external_id: str | None = None,
+    via_inbox_id: int | None = None,
 ) -> Message:
     """Store a validated, new message and queue its event (see `post_message`).
 
@@ -439,6 +507,7 @@ async def _append_message(
         mentions=mentions or None,
         created_at=now,
         external_id=external_id,
+        via_inbox_id=via_inbox_id,
     )
     message.id = await session.scalar(
         _INSERT_MESSAGE, {c.key: getattr(message, c.key) for c in _messages.c if c.key != "id"}
@@ -481,7 +550,9 @@ async def receive_visitor_message(
     (helpline.channels.inbound, with the channel's `external_id` of it): into the contact's
     open conversation in `inbox`, or a new one (of `new_type`: offline when the site was
     offline). A `threaded` channel's message (e-mail) continues `conversation_id` instead,
-    if that is the contact's in `inbox` and may be continued, and a new one otherwise.
+    if that is the contact's and may be continued, and a new one otherwise; the conversation
+    may be another inbox's (a site chat an agent answered by e-mail), and the message then
+    records that it came through `inbox`.
 
     `require` names contact fields (name, email, phone) the site's pre-chat form requires:
     without them nothing is stored.
@@ -508,8 +579,7 @@ async def receive_visitor_message(
     elif conversation_id is not None:
         conversation = (
             await session.execute(
-                _CONTINUABLE_CONVERSATION,
-                {"conversation_id": conversation_id, "contact_id": contact.id, "inbox_id": inbox.id},
+                _CONTINUABLE_CONVERSATION, {"conversation_id": conversation_id, "contact_id": contact.id}
             )
         ).one_or_none()
     else:
@@ -527,9 +597,11 @@ async def receive_visitor_message(
         conversation = await open_conversation(
             session, inbox=inbox, contact=contact, context=context, type=new_type
         )
+    elsewhere = conversation.inbox_id != inbox.id
     message = await _append_message(
         session, conversation=conversation, author=author, text=text, kind=MessageKind.text,
-        client_id=client_id, inbox=inbox, contact=contact, files=files, external_id=external_id,
+        client_id=client_id, inbox=None if elsewhere else inbox, contact=contact, files=files,
+        external_id=external_id, via_inbox_id=inbox.id if elsewhere else None,
     )
     if created:
         await conversation_created(session, conversation, message, contact)

@@ -19,6 +19,7 @@ from helpline.conversations import actions, queries
 from helpline.conversations.models import Inbox, Status
 from helpline.conversations.schemas import (
     AssignIn,
+    InboxRef,
     InboxPatchIn,
     ReadIn,
     SendMessageIn,
@@ -76,12 +77,16 @@ async def get_conversation(conversation_id: int, context: CurrentAgent, services
         messages = await queries.messages_of(session, conversation.id)
         visitor = await visitor_of_contact(session, conversation.contact_id)
         in_chat = bool(await in_chat_contacts(session, [conversation.contact_id]))
+        answer_via = await actions.answer_inboxes(session, conversation)
     return {
         "conversation": summary,
         "messages": [message_out(m) for m in messages],
         "visitor": visitor_out(visitor, in_chat=in_chat) if visitor else None,
         # Where it started: the page and device (web), the channel's details (a username).
         "context": conversation.context or {},
+        # Other inboxes an agent may answer through (`via_inbox_id` of a message): e-mail, when
+        # the customer has an address there.
+        "answer_via": [InboxRef(id=i.id, name=i.name, channel=i.channel) for i in answer_via],
     }
 
 
@@ -100,6 +105,7 @@ async def send_message(
             client_id=body.client_id,
             file_ids=body.file_ids,
             role=context.agent.role,
+            via_inbox_id=body.via_inbox_id,
         )
     if duplicate:
         response.status_code = 200

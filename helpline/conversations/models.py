@@ -185,6 +185,9 @@ class Message(Base):
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The inbox a message left or came through when that is not its conversation's: an
+    # agent's answer to a site chat sent by e-mail, and the customer's e-mail reply to it.
+    via_inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inboxes.id"))
 
 
 class Attachment(Base):

@@ -34,6 +34,9 @@ class MessageOut(BaseModel):
     # Messages that leave through a channel adapter: {"status", "error"} (see
     # helpline.channels.delivery); None for the web chat, notes and the customer's messages.
     delivery: dict[str, Any] | None = None
+    # The inbox it left or came through when not the conversation's (a site chat's answer
+    # by e-mail, and the e-mail reply to it).
+    via_inbox_id: int | None = None
 
 
 class InboxRef(BaseModel):
@@ -132,6 +135,7 @@ def message_out(message: Message) -> MessageOut:
         delivery=(
             {"status": message.delivery_status, "error": message.delivery_error} if message.delivery_status else None
         ),
+        via_inbox_id=message.via_inbox_id,
     )
 
 
@@ -200,6 +204,8 @@ class SendMessageIn(BaseModel):
     body: str = ""
     kind: Literal["text", "note", "whisper"] = "text"
     file_ids: list[int] = Field(default_factory=list, max_length=10)
+    # Answer through this inbox instead of the conversation's (a site chat by e-mail).
+    via_inbox_id: int | None = Field(None, strict=True)
 
 
 class AssignIn(BaseModel):

@@ -156,6 +156,7 @@ class ConsoleConnection:
                 client_id=client_id,
                 file_ids=clean_file_ids(frame.get("file_ids")),
                 role=self.agent.role,
+                via_inbox_id=frame.get("via_inbox_id"),
             )
         self.conn.send(
             {"type": "ack", "client_id": client_id, "message": message_out(message).model_dump(), "duplicate": duplicate}

@@ -28,7 +28,7 @@ from helpline.channels.email.parse import DeliveryReport, read_mail
 from helpline.channels.email.quotes import split_reply
 from helpline.conversations.models import Inbox
 from helpline.core.db import Database
-from tests.support.clients import Agent, new_client_id
+from tests.support.clients import Agent, Visitor, new_client_id, send_and_ack
 from tests.support.mail import IMAP_PASSWORD, IMAP_PORT, Mta, imap_client, mail, new_mailbox
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
@@ -548,6 +548,104 @@ async def test_a_failed_send_is_retried_shown_as_failed_and_resent(
     assert failed["delivery"]["error"].startswith("550") and len(smtp.refused) == refused_before + 1
     again = await admin.post(f"/api/v1/conversations/{conversation['id']}/messages/{answer['id']}/retry")
     assert again.status_code == 409  # sent already
+
+
+async def test_a_site_chat_is_answered_by_email_and_the_reply_comes_back_to_it(
+    server: Server, desk: Desk, agent: Agent, mta: Mta
+) -> None:
+    email_inbox, address, smtp = desk.inbox, desk.address, desk.smtp
+    visitor = Visitor(server.url, desk.tenant.site_key)
+    other_tenant = await make_tenant(server.database_url)
+    try:
+        await visitor.start()
+        widget = await visitor.socket()
+        await widget.send({"type": "contact.update", "client_id": new_client_id(), "email": "Maria@Example.COM"})
+        assert (await widget.wait_for(lambda f: f["type"] in ("ack", "error")))["type"] == "ack"
+        ack = await send_and_ack(widget, "Не могу оплатить заказ картой\nПишет «отказ банка».")
+        chat_id = ack["conversation_id"]
+        detail = await agent.conversation(chat_id)
+        assert detail["answer_via"] == [{"id": email_inbox["id"], "name": "Почта", "channel": "email"}]
+
+        # Bad requests: a clear error, nothing stored.
+        async def send(body: dict[str, Any]) -> httpx.Response:
+            return await agent.post(
+                f"/api/v1/conversations/{chat_id}/messages", {"client_id": new_client_id(), "body": "Ответ", **body}
+            )
+
+        for bad in (
+            {"via_inbox_id": 987654321},  # no such inbox
+            {"via_inbox_id": other_tenant.inbox_id},  # another account's
+            {"via_inbox_id": email_inbox["id"], "kind": "note"},  # a note never leaves
+        ):
+            refused = await send(bad)
+            assert refused.status_code == 422, (bad, refused.text)
+            assert refused.json()["error"]["field"] == "via_inbox_id", refused.text
+        assert (await send({"via_inbox_id": "почта"})).status_code == 422
+        assert len(await messages(agent, chat_id)) == 1
+        assert smtp.received == []
+
+        # The agent answers by e-mail: the message is in the chat (the visitor sees it too) and
+        # leaves by SMTP to the address the visitor typed, named after their question.
+        answered = await send({"via_inbox_id": email_inbox["id"], "body": "Попробуйте другую карту, а мы проверим платёж."})
+        assert answered.status_code == 201, answered.text
+        answer = answered.json()["message"]
+        assert answer["via_inbox_id"] == email_inbox["id"] and answer["delivery"]["status"] == "pending"
+        seen = await widget.wait_for(lambda f: f["type"] == "message" and f["message"]["id"] == answer["id"])
+        assert seen["message"]["body"] == "Попробуйте другую карту, а мы проверим платёж."
+        [sent] = await smtp.wait_for(1)
+        number = detail["conversation"]["number"]
+        assert sent.rcpt_tos == ["Maria@example.com"] and sent.mail_from == address
+        assert sent.message["Subject"] == f"Re: Не могу оплатить заказ картой [#{number}]"
+        assert sent.message["In-Reply-To"] is None
+        await wait_delivery(agent, chat_id, answer["id"], "sent")
+
+        # The customer answers the e-mail: it goes on in the chat, as the same contact, who now
+        # has the e-mail identity; no e-mail conversation is opened.
+        customer_reply = mail(
+            "Мария <maria@example.com>", address, f"Re: {sent.message['Subject']}", "Другая карта тоже не проходит.",
+            headers={"In-Reply-To": sent.message["Message-ID"], "References": sent.message["Message-ID"]},
+        )
+        mta.send(customer_reply)
+        found = await wait_messages(agent, chat_id, 3)
+        assert found[2]["author"]["type"] == "contact" and found[2]["body"] == "Другая карта тоже не проходит."
+        assert found[2]["via_inbox_id"] == email_inbox["id"]
+        assert await conversations(agent) == []
+        contact_id = detail["conversation"]["contact"]["id"]
+        contact = (await agent.get(f"/api/v1/contacts/{contact_id}")).json()["contact"]
+        assert {"kind": "email", "value": "maria@example.com", "blocked": False} in contact["identities"]
+        seen = await widget.wait_for(lambda f: f["type"] == "message" and f["message"]["seq"] == 3)
+        assert seen["message"]["body"] == "Другая карта тоже не проходит."
+
+        # The next answer by e-mail threads under the exchange.
+        again = await send({"via_inbox_id": email_inbox["id"], "body": "Платёж нашли, заказ оплачен."})
+        assert again.status_code == 201, again.text
+        received = await smtp.wait_for(2)
+        assert received[1].message["In-Reply-To"] == customer_reply["Message-ID"]
+        assert ids(received[1].message["References"]) == [sent.message["Message-ID"], customer_reply["Message-ID"]]
+        assert received[1].message["Subject"] == f"Re: Не могу оплатить заказ картой [#{number}]"
+        await widget.close()
+    finally:
+        await visitor.close()
+
+
+async def test_a_chat_contact_without_an_address_is_not_offered_email(
+    server: Server, desk: Desk, agent: Agent
+) -> None:
+    visitor = Visitor(server.url, desk.tenant.site_key)
+    try:
+        await visitor.start()
+        widget = await visitor.socket()
+        ack = await send_and_ack(widget, "Здравствуйте")
+        assert (await agent.conversation(ack["conversation_id"]))["answer_via"] == []
+        refused = await agent.post(
+            f"/api/v1/conversations/{ack['conversation_id']}/messages",
+            {"client_id": new_client_id(), "body": "Ответ", "via_inbox_id": desk.inbox["id"]},
+        )
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == "via_inbox_id", refused.text
+        assert len(await messages(agent, ack["conversation_id"])) == 1
+        await widget.close()
+    finally:
+        await visitor.close()
 
 
 async def test_bad_settings_are_refused_and_nothing_is_stored(dovecot: None, server: Server, tenant: Tenant) -> None:

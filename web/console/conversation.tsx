@@ -12,6 +12,7 @@ import { useCannedPicker } from './canned-picker';
 import { ChannelMark } from './channel-icon';
 import { CoachWarnings, useCoach } from './coach';
 import { filesOf } from './files';
+import { channelName } from './filter-bar';
 import { clockTime, dayKey, dayLabel, fullTime, linkify } from './format';
 import type { Lang, Translate } from './i18n';
 import { useMentionPicker } from './mention-picker';
@@ -23,7 +24,7 @@ import { MessageFaults, ReviewPanel } from './review';
 import { StatusBadge, StatusControls } from './status-menu';
 import { MAX_BODY, type Pending, type Store } from './store';
 import { canTakeOver, composerKinds } from './supervisor';
-import type { Conversation, Delivery, DeliveryStatus, Finding, Message } from './types';
+import type { Conversation, Delivery, DeliveryStatus, Finding, InboxRef, Message } from './types';
 import { loadText } from './ui';
 
 /** Files dragged from the desktop (not text or links dragged within the page). */
@@ -278,6 +279,9 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
     if (atBottom.current && unseen) setUnseen(false);
   };
 
+  const answerVia = s.answerVia.get(c.id);
+  // An inbox no longer offered (switched off since) is still named, if not by its name.
+  const viaInbox = (id: number): InboxRef => answerVia?.find((inbox) => inbox.id === id) || { id, name: `#${id}`, channel: '' };
   const items: preact.JSX.Element[] = [];
   let lastDay = '';
   let lastAuthor = '';
@@ -306,6 +310,7 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
         findings={faults.get(message.seq)}
         retrying={s.busy.has(`retry:${message.id}`)}
         onRetry={s.retryDelivery}
+        via={message.via_inbox_id != null ? viaInbox(message.via_inbox_id) : null}
       />,
     );
     lastAuthor = authorKey;
@@ -400,6 +405,8 @@ interface ItemProps {
   /** "Send again" of a failed delivery is in flight. */
   retrying: boolean;
   onRetry: (m: Message) => void;
+  /** The inbox it left or came through, when not the conversation's. */
+  via?: InboxRef | null;
 }
 
 const DELIVERY_GLYPHS: Record<DeliveryStatus, preact.JSX.Element> = {
@@ -432,7 +439,16 @@ function DeliveryMark({ delivery, t }: { delivery: Delivery; t: Translate }) {
   );
 }
 
-const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles, findings, retrying, onRetry }: ItemProps) {
+/** "by E-mail": a message that left or came through another channel than the conversation's. */
+function ViaMark({ via, t }: { via: InboxRef; t: Translate }) {
+  return (
+    <span class="cn-via" data-testid="cn-via" title={t('viaChannelTitle', { inbox: via.name })}>
+      {t('viaChannel', { channel: via.channel ? channelName(via.channel, t) : t('anotherChannel') })}
+    </span>
+  );
+}
+
+const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, continued, handles, findings, retrying, onRetry, via }: ItemProps) {
   const type = m.author.type;
   const note = m.kind === 'note';
   const whisper = m.kind === 'whisper';
@@ -477,12 +493,13 @@ const MessageItem = memo(function MessageItem({ m, contactLabel, meId, lang, t, 
       <div class="cn-bubble" title={fullTime(m.created_at, lang)}>
         <Body text={m.body} handles={note ? handles : undefined} meId={meId} />
         {!!m.attachments?.length && <Attachments files={m.attachments} t={t} lang={lang} />}
-        {delivery ? (
+        {delivery || via ? (
           <div class="cn-msg-foot">
+            {via && <ViaMark via={via} t={t} />}
             <time class="cn-msg-time" dateTime={m.created_at}>
               {clockTime(m.created_at, lang)}
             </time>
-            <DeliveryMark delivery={delivery} t={t} />
+            {delivery && <DeliveryMark delivery={delivery} t={t} />}
           </div>
         ) : (
           <time class="cn-msg-time" dateTime={m.created_at}>
@@ -580,6 +597,34 @@ function TypingLine({ s, c }: { s: Store; c: Conversation }) {
         </span>
       ))}
     </div>
+  );
+}
+
+/** Where a reply goes when the customer can also be reached another way (a chat by e-mail). */
+function AnswerVia({ s, c }: { s: Store; c: Conversation }) {
+  const t = s.t;
+  const choices = s.answerVia.get(c.id);
+  if (!choices?.length) return null;
+  const via = s.answerViaOf(c.id);
+  return (
+    <label class="cn-answer-via" title={t('answerViaTitle')}>
+      <span>{t('answerVia')}</span>
+      <select
+        data-testid="cn-answer-via"
+        value={via == null ? '' : String(via)}
+        onChange={(event) => {
+          const value = event.currentTarget.value;
+          s.setAnswerVia(c.id, value ? Number(value) : null);
+        }}
+      >
+        <option value="">{channelName(c.inbox.channel, t)}</option>
+        {choices.map((inbox) => (
+          <option key={inbox.id} value={String(inbox.id)}>
+            {`${channelName(inbox.channel, t)} · ${inbox.name}`}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -687,6 +732,7 @@ function Composer({ s, c }: { s: Store; c: Conversation }) {
           {t('attach')}
         </button>
         {macros.button}
+        {mode === 'text' && <AnswerVia s={s} c={c} />}
         <input
           ref={fileInput}
           type="file"

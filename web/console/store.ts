@@ -70,6 +70,7 @@ import {
   type Delivery,
   type EventFrame,
   type FileInfo,
+  type InboxRef,
   type Message,
   type Review,
   type MessageKind,
@@ -98,6 +99,8 @@ export interface Pending {
   /** Files that go with it (`file_ids`); only ids for a message restored from storage. */
   files?: FileInfo[];
   fileIds?: number[];
+  /** The inbox it leaves through instead of the conversation's (`via_inbox_id`). */
+  via?: number | null;
   /** Refused by the server (no longer in the outbox): why. */
   error?: string;
   /** The server asked us to slow down; the outbox resends it by itself. */
@@ -168,6 +171,10 @@ export class Store {
   readonly drafts = new Map<number, string>();
   /** The composer's mode per conversation (reply when absent); see `composerMode`. */
   private readonly composerModes = new Map<number, MessageKind>();
+  /** Conversation id → the other inboxes an agent may answer it through (`answer_via`: e-mail …). */
+  readonly answerVia = new Map<number, InboxRef[]>();
+  /** Conversation id → the inbox the agent chose to answer through (null: the conversation's). */
+  private readonly answerChoice = new Map<number, number | null>();
   /** Keys of actions in flight ("resolve:37"), to disable their buttons. */
   readonly busy = new Set<string>();
   toast: Toast | null = null;
@@ -477,7 +484,7 @@ export class Store {
     this.everWelcomed = false;
     this.ready = false;
     this.recent = [];
-    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contexts, this.contactConvs, this.contactErrors, this.typing, this.agentTyping, this.drafts, this.composerModes, this.readInFlight]) {
+    for (const map of [this.convs, this.threads, this.pending, this.visitors, this.contacts, this.contexts, this.contactConvs, this.contactErrors, this.typing, this.agentTyping, this.drafts, this.composerModes, this.answerVia, this.answerChoice, this.readInFlight]) {
       map.clear();
     }
     this.storedOutbox = null;
@@ -501,6 +508,7 @@ export class Store {
         kind: knownKind(frame.kind),
         order: ++this.pendingOrder,
         fileIds: Array.isArray(frame.file_ids) ? frame.file_ids.filter((id: unknown) => typeof id === 'number') : undefined,
+        via: typeof frame.via_inbox_id === 'number' ? frame.via_inbox_id : null,
       });
     }
     this.lastEventId = null;
@@ -862,10 +870,14 @@ export class Store {
     let contactId: number | null = null;
     try {
       await this.withReplay(
-        () => get<{ conversation: Conversation; messages: Message[]; visitor: Visitor | null; context?: ConversationContext }>(`/api/v1/conversations/${id}`),
+        () =>
+          get<{ conversation: Conversation; messages: Message[]; visitor: Visitor | null; context?: ConversationContext; answer_via?: InboxRef[] }>(
+            `/api/v1/conversations/${id}`,
+          ),
         (data) => {
           this.upsertConv(data.conversation, 'load');
           this.contexts.set(id, data.context && typeof data.context === 'object' ? data.context : {});
+          this.answerVia.set(id, Array.isArray(data.answer_via) ? data.answer_via : []);
           const byId = new Map<number, Message>();
           for (const message of [...current.messages, ...data.messages]) byId.set(message.id, message);
           current.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
@@ -994,7 +1006,8 @@ export class Store {
     if ((!text && !files.length) || text.length > MAX_BODY || !this.rt) return false;
     const clientId = newClientId();
     const fileIds = files.map((file) => file.id);
-    this.pending.set(clientId, { client_id: clientId, conversation_id: conversationId, body: text, kind, order: ++this.pendingOrder, files, fileIds });
+    const via = kind === 'text' ? this.answerViaOf(conversationId) : null;
+    this.pending.set(clientId, { client_id: clientId, conversation_id: conversationId, body: text, kind, order: ++this.pendingOrder, files, fileIds, via });
     this.storedOutbox?.own(clientId);
     this.stopTyping();
     this.rt.enqueue(this.sendFrame(this.pending.get(clientId)!));
@@ -1004,8 +1017,32 @@ export class Store {
 
   /** The `message.send` frame of a pending message: the same `client_id` every time. */
   private sendFrame(item: Pending) {
-    const frame = { type: 'message.send', client_id: item.client_id, conversation_id: item.conversation_id, body: item.body, kind: item.kind };
-    return item.fileIds?.length ? { ...frame, file_ids: item.fileIds } : frame;
+    const frame: OutboxFrame = { type: 'message.send', client_id: item.client_id, conversation_id: item.conversation_id, body: item.body, kind: item.kind };
+    if (item.fileIds?.length) frame.file_ids = item.fileIds;
+    if (item.via != null) frame.via_inbox_id = item.via;
+    return frame;
+  }
+
+  /**
+   * The inbox a reply in this conversation leaves through, null for its own: the agent's
+   * choice, else the way the customer wrote last (their e-mail reply to a chat is answered by
+   * e-mail).
+   */
+  answerViaOf(conversationId: number): number | null {
+    const choices = this.answerVia.get(conversationId) || [];
+    const offered = (id: number | null | undefined) => id != null && choices.some((inbox) => inbox.id === id);
+    if (this.answerChoice.has(conversationId)) {
+      const chosen = this.answerChoice.get(conversationId)!;
+      return offered(chosen) ? chosen : null;
+    }
+    const messages = this.threads.get(conversationId)?.messages || [];
+    const last = [...messages].reverse().find((m) => m.author.type === 'contact');
+    return offered(last?.via_inbox_id) ? last!.via_inbox_id! : null;
+  }
+
+  setAnswerVia(conversationId: number, inboxId: number | null): void {
+    this.answerChoice.set(conversationId, inboxId);
+    this.emit();
   }
 
   retryPending(clientId: string): void {

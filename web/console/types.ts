@@ -45,6 +45,18 @@ export interface Message {
    * notes and the customer's own messages.
    */
   delivery?: Delivery | null;
+  /**
+   * The inbox it left or came through when not the conversation's: an answer to a site chat
+   * sent by e-mail, and the customer's e-mail reply to it (`answer_via` names it).
+   */
+  via_inbox_id?: number | null;
+}
+
+/** An inbox as a conversation names it. */
+export interface InboxRef {
+  id: number;
+  name: string;
+  channel: string;
 }
 
 /** `pending` (waiting, or between retries), `sent`, `delivered`, `read` or `failed` (`error` says why). */

@@ -19,6 +19,7 @@ class EmailAdapter(ChannelAdapter):
     identity_kind = "email"
     settings_model = EmailSettings
     secret_fields = frozenset({"imap_password", "smtp_password"})
+    writes_first = True
 
     async def connect(self, ctx: ChannelContext) -> str:
         """Log in to the mailbox and open its folder, then to the SMTP server; the address

@@ -20,7 +20,8 @@ What each message becomes:
 - anything else is the sender's message, stored by `helpline.channels.inbound.receive` in the
   conversation it answers (In-Reply-To and References matched against the Message-IDs stored
   in this inbox, else a "[#1042]" in the subject), if that is the sender's and not closed, or
-  in a new conversation. An automatic one (an out-of-office, a mailing) is stored too, and a
+  in a new conversation. The conversation may be another inbox's that an agent answered
+  through this one (a site chat answered by e-mail): the reply goes on there. An automatic one (an out-of-office, a mailing) is stored too, and a
   conversation it starts is marked `automatic`, which routing's auto-replies respect.
 """
 
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.channels.base import ChannelContext, Inbound
@@ -211,7 +212,7 @@ async def _sent_by_us(session: AsyncSession, inbox: Inbox, message_id: str) -> b
             Message.account_id == inbox.account_id,
             Message.external_id == message_id,
             Message.author_type != AuthorType.contact,
-            Conversation.inbox_id == inbox.id,
+            _through(inbox),
         )
         .limit(1)
     )
@@ -219,8 +220,8 @@ async def _sent_by_us(session: AsyncSession, inbox: Inbox, message_id: str) -> b
 
 
 async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail) -> int | None:
-    """The conversation of this inbox the mail answers: by the Message-IDs it names (the
-    nearest first), else by a "[#1042]" in its subject."""
+    """The conversation the mail answers, of this inbox or answered through it: by the
+    Message-IDs it names (the nearest first), else by a "[#1042]" in its subject."""
     if mail.references:
         rows = (
             await session.execute(
@@ -229,7 +230,7 @@ async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail
                 .where(
                     Message.account_id == inbox.account_id,
                     Message.external_id.in_(mail.references),
-                    Conversation.inbox_id == inbox.id,
+                    _through(inbox),
                 )
             )
         ).all()
@@ -240,8 +241,17 @@ async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail
     number = conversation_number(mail.subject)
     if number is None:
         return None
+    answered_here = exists().where(Message.conversation_id == Conversation.id, Message.via_inbox_id == inbox.id)
     return await session.scalar(
         select(Conversation.id).where(
-            Conversation.account_id == inbox.account_id, Conversation.number == number, Conversation.inbox_id == inbox.id
+            Conversation.account_id == inbox.account_id,
+            Conversation.number == number,
+            or_(Conversation.inbox_id == inbox.id, answered_here),
         )
     )
+
+
+def _through(inbox: Inbox) -> Any:
+    """A message (joined with its conversation) that is this inbox's: in one of its
+    conversations, or sent or received through it for another inbox's."""
+    return or_(Conversation.inbox_id == inbox.id, Message.via_inbox_id == inbox.id)

@@ -6,7 +6,9 @@ a reply sent twice shows once); In-Reply-To names the customer's latest mail; Re
 lists the Message-IDs of the conversation's mails, both ways, in order (its first and its
 latest ones when they are many). The subject is the customer's first one as
 "Re: <subject> [#<conversation number>]": the number threads a reply whose client dropped
-the headers. The conversation's context keeps the subject (`Sent.context`).
+the headers. A conversation that began elsewhere (a site chat answered by e-mail) has no
+subject: the first line of the customer's first message stands for it. The conversation's
+context keeps the subject (`Sent.context`).
 
 An automatic message (a bot's, routing's auto-reply) says so (Auto-Submitted: auto-replied,
 RFC 3834), and is not sent at all into a conversation a machine's mail started: two
@@ -28,9 +30,10 @@ from helpline.channels.base import ChannelContext, ChannelError, DeliveryError, 
 from helpline.channels.email.outbound import SendFailed, build_message, send_message
 from helpline.channels.email.parse import base_subject, message_key
 from helpline.channels.email.settings import EmailSettings
-from helpline.conversations.models import AuthorType, Message
+from helpline.conversations.models import AuthorType, Message, MessageKind
 
 MAX_REFERENCES = 20
+SUBJECT_LENGTH = 78  # a subject made from a chat message: its first line, cut at a word
 CHECK_TIMEOUT = 15.0  # seconds: an admin is waiting for the answer
 
 
@@ -67,6 +70,8 @@ async def send_reply(ctx: ChannelContext, outgoing: Outgoing) -> Sent:
     if automatic:
         headers["Auto-Submitted"] = "auto-replied"
     subject = base_subject(str(outgoing.conversation_context.get("subject") or ""))
+    if not subject:
+        subject = await _subject_from_chat(ctx, outgoing.conversation_id)
     name = " ".join((outgoing.contact_name or "").split())
     smtp = settings.smtp()
     try:
@@ -87,6 +92,24 @@ async def send_reply(ctx: ChannelContext, outgoing: Outgoing) -> Sent:
     except SendFailed as error:
         raise DeliveryError(error.reason, permanent=error.permanent) from None
     return Sent(external_id=message_id, context={"subject": subject})
+
+
+async def _subject_from_chat(ctx: ChannelContext, conversation_id: int) -> str:
+    async with ctx.services.db.read() as session:
+        first = await session.scalar(
+            select(Message.body)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.author_type == AuthorType.contact,
+                Message.kind == MessageKind.text,
+            )
+            .order_by(Message.seq)
+            .limit(1)
+        )
+    line = " ".join(next(iter((first or "").strip().splitlines()), "").split())
+    if len(line) > SUBJECT_LENGTH:
+        line = line[: SUBJECT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+    return base_subject(line)
 
 
 def reply_subject(subject: str, number: int) -> str:

@@ -100,7 +100,10 @@ _CONTACT_REACH = (
 async def schedule_offline_reply(session: AsyncSession, *, conversation: Any, message: Message) -> None:
     """Call in the transaction that stored an agent's text answer on a web conversation:
     if the visitor left an e-mail and is not on the site, e-mail the answer unless it is read
-    in the widget first (checked when the job runs)."""
+    in the widget first (checked when the job runs). Not an answer the agent sent by e-mail
+    already (`via_inbox_id`)."""
+    if message.via_inbox_id is not None:
+        return
     row = (await session.execute(_CONTACT_REACH, {"contact_id": conversation.contact_id})).one_or_none()
     if row is None or not row.email or row.online is None or row.online:
         return  # no address, not a web visitor, or reading along right now
@@ -143,7 +146,7 @@ async def send_offline_reply(services: Services, job: Job) -> None:
         done = max(conversation.contact_last_read_seq, int((conversation.context or {}).get("emailed_seq", 0)))
         unread = [
             m for m in await _visible_messages(session, conversation_id, after_seq=done)
-            if m.author_type == AuthorType.agent and m.seq <= seq
+            if m.author_type == AuthorType.agent and m.seq <= seq and m.via_inbox_id is None
         ]
         if not unread:
             return
