@@ -23,12 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from helpline.channels.base import Inbound, IncomingFile
 from helpline.contacts.bans import Who
+from helpline.contacts.events import ContactUpdated
 from helpline.contacts.models import Contact, ContactIdentity
+from helpline.contacts.schemas import contact_out
 from helpline.conversations.actions import MAX_BODY_LENGTH, receive_visitor_message
 from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of, record_upload
 from helpline.conversations.models import AuthorType, Conversation, Inbox, Message
 from helpline.core.clock import utcnow
 from helpline.core.errors import HelplineError
+from helpline.core.events import queue_event
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -252,6 +255,7 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
     identities = _identities(identity_kind, inbound)
     contact, known = await _find_contact_and_known(session, account_id, identities, answered=inbound.conversation_id)
     now = utcnow()
+    created = contact is None
     if contact is None:
         contact = Contact(
             account_id=account_id,
@@ -263,19 +267,34 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
         )
         session.add(contact)
         await session.flush()
+        changed = False  # a new contact is announced with its conversation
     else:
+        before = (contact.name, contact.email, contact.phone)
         if contact.name is None and inbound.name:
             contact.name = inbound.name.strip()[:200] or None
         if contact.email is None and inbound.email:
             contact.email = inbound.email.lower()
         if contact.phone is None and inbound.phone:
             contact.phone = inbound.phone
+        changed = before != (contact.name, contact.email, contact.phone)
     for kind, value in identities:
         if (kind, value) not in known:
             session.add(
                 ContactIdentity(account_id=account_id, contact_id=contact.id, kind=kind, value=value, created_at=now)
             )
+            changed = True
     await session.flush()
+    if changed and not created:
+        # Agents looking at the contact see what it is known by now (a chat's customer who
+        # answered by e-mail has their address as an identity).
+        contact.updated_at = now
+        all_identities = (
+            await session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact.id))
+        ).all()
+        queue_event(
+            session, account_id, ContactUpdated(contact=contact_out(contact, list(all_identities))),
+            contact_id=contact.id, audience="agents",
+        )
     return contact
 
 

@@ -89,6 +89,9 @@ async def test_an_agent_answers_a_site_chat_by_email_and_the_reply_comes_back(
         reply = console_message(page, "А если коробка вскрыта?")
         await expect(reply).to_have_attribute("data-author", "contact", timeout=45_000)
         await expect(reply.get_by_test_id("cn-via")).to_have_text("через E-mail")
+        # Their address is now one of the contact's identities, shown without a reload.
+        identity = page.locator("[data-testid=cn-identity][data-kind=email]")
+        await expect(identity).to_have_attribute("data-value", "maria@example.com")
         await screenshot(page, "answered-by-email")
 
         # Reopened later, the composer answers the way the customer wrote last: by e-mail.
