@@ -123,6 +123,7 @@ async def test_a_whole_call_is_recorded_in_one_conversation(
         assert response.status_code == 200, response.text
     [summary] = await conversations(agent, inbox["id"])
     assert summary["type"] == "chat" and summary["status"] == "open" and summary["waiting_since"] is None
+    assert summary["assignee"]["id"] == agent.id  # the agent who answered has it
     found = (await agent.conversation(summary["id"]))["messages"]
     assert [m["body"] for m in found] == [
         "📞 Входящий звонок с +79991234567 на +74951234567",

@@ -6,7 +6,8 @@ never reads as something the customer wrote. The conversation is the one a previ
 the same call went to while it may be continued, else the caller's open conversation in the
 inbox, else a new one. A missed incoming call makes it a callback task: open, of type
 `callback`, waiting for an agent (so routing and the team's queue give it out); an answered
-call means nobody waits any more. Each (call, event) is stored once: its key is the note's
+call means nobody waits any more, and an unassigned conversation goes to the agent who
+answered (named by their e-mail). Each (call, event) is stored once: its key is the note's
 external id.
 """
 
@@ -145,6 +146,12 @@ async def record_call(session: AsyncSession, *, inbox: Inbox, contact: Contact, 
         await conversation_actions.announce_changes(
             session, conversation, Actor(AuthorType.system, None, inbox.name), *changes
         )
+    if call.event == "call.answered" and conversation.assignee_id is None:
+        agent = await _agent(session, inbox.account_id, call.agent_email)
+        if agent is not None:  # on the phone with the customer already: past capacity too
+            await conversation_actions.assign_conversation(
+                session, actor=agent, conversation=conversation, assignee_id=agent.id, force=True
+            )
     if created:
         await conversation_actions.conversation_created(session, conversation, note, contact)
     return Recorded(conversation, False)
@@ -172,14 +179,23 @@ async def _describe(session: AsyncSession, inbox: Inbox, call: Call) -> str:
     return text
 
 
+async def _agent(session: AsyncSession, account_id: int, email: str | None) -> Agent | None:
+    """The active agent of the account with that e-mail."""
+    if not email:
+        return None
+    return await session.scalar(
+        select(Agent).where(
+            Agent.account_id == account_id, Agent.email == email.strip().lower(), Agent.is_active.is_(True)
+        )
+    )
+
+
 async def _agent_name(session: AsyncSession, account_id: int, email: str | None) -> str | None:
     """Who answered: the agent of the account with that e-mail, else the e-mail as given."""
     if not email:
         return None
-    name = await session.scalar(
-        select(Agent.name).where(Agent.account_id == account_id, Agent.email == email.strip().lower())
-    )
-    return name or email.strip()
+    agent = await _agent(session, account_id, email)
+    return agent.name if agent is not None else email.strip()
 
 
 def _duration(seconds: int) -> str:
