@@ -144,8 +144,14 @@ class Intake:
         self.queued_here += len(stored)
         self._wake.set()
         if waits:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(asyncio.shield(asyncio.gather(*waits)), WAIT_SECONDS)
+            except TimeoutError:
+                # Still queued, or never to be processed (given up on before this delivery):
+                # the webhook answers anyway, and nobody is left waiting for it.
+                for key, waiter in zip(keys, waits, strict=True):
+                    if self._waiting.get(key) is waiter:
+                        del self._waiting[key]
 
     def _resolve(self, keys: list[tuple[int, str]]) -> None:
         """Let the webhooks waiting for these updates answer."""
