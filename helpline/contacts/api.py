@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from helpline.accounts.auth import CurrentAgent
 from helpline.contacts.merge import merge_contacts, merge_out, undo_merge
 from helpline.contacts.models import Contact, ContactIdentity, ContactMerge
+from helpline.contacts.queries import contacts_matching
 from helpline.contacts.schemas import contact_out
 from helpline.core.errors import NotFound
 from helpline.core.http import ServicesDep
@@ -19,6 +20,15 @@ from helpline.visitors.queries import visitor_of_contact
 from helpline.visitors.schemas import visitor_out
 
 router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/contacts")
+async def search_contacts(context: CurrentAgent, services: ServicesDep, q: str = "", limit: int = 20) -> dict:
+    """The account's contacts that `q` finds, the most recently active first
+    (docs/protocol.md, "Contacts")."""
+    async with services.db.read() as session:
+        found = await contacts_matching(session, context.agent.account_id, q, limit=limit)
+    return {"contacts": found}
 
 
 @router.get("/contacts/{contact_id}")

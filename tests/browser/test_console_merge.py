@@ -1,6 +1,7 @@
 """Merging contacts in the console, in Russian: two website visitors who are one person (the
 second one left an e-mail) are merged from the side panel of the first one's conversation —
-found by the e-mail, the merge spelt out before it is made — after which the panel lists both
+found by the contact search (`GET /api/v1/contacts?q=`) by the e-mail or another form of the
+name, the merge spelt out before it is made — after which the panel lists both
 conversations and the inbox rows show the contact that stayed; the other contact's page says
 it was merged, with a link; undoing the merge from the panel puts everything back
 (docs/protocol.md, the contacts rows of the console's REST table)."""
@@ -77,13 +78,19 @@ async def test_an_agent_merges_two_contacts_from_the_side_panel_and_undoes_it(
     later_row = console.locator(f"[data-testid=cn-conv-row][data-id='{later}']")
     await expect(later_row).to_have_attribute("data-contact-id", str(other))
 
-    # Find the other contact by the e-mail it gave; the merge is spelt out before it is made.
+    # Find the other contact by another form of its name, then by the e-mail it gave; the
+    # merge is spelt out before it is made.
     await panel.get_by_test_id("cn-contact-merge").click()
     dialog = console.get_by_test_id("cn-merge-dialog")
-    await dialog.get_by_test_id("cn-merge-search").fill(EMAIL)
     candidate = dialog.locator(f"[data-testid=cn-merge-candidate][data-contact-id='{other}']")
+    async with console.expect_response(lambda r: "/api/v1/contacts?" in r.url and "q=" in r.url) as searched:
+        await dialog.get_by_test_id("cn-merge-search").fill("Петровой")
+    assert (await searched.value).status == 200
+    await expect(candidate).to_contain_text("Анна Петрова")
+    await dialog.get_by_test_id("cn-merge-search").fill(EMAIL)
     await expect(candidate).to_contain_text("Анна Петрова")
     await expect(candidate).to_contain_text(EMAIL)
+    await expect(candidate).to_contain_text("обращений: 1 · последняя активность")
     await expect(candidate.locator(".cn-glyph-web")).to_be_visible()
     # The contact whose panel this is is never offered.
     await expect(dialog.locator(f"[data-testid=cn-merge-candidate][data-contact-id='{first}']")).to_have_count(0)
@@ -167,8 +174,8 @@ async def test_an_agent_merges_two_contacts_from_the_side_panel_and_undoes_it(
 async def test_a_refused_merge_is_explained_and_changes_nothing(
     browsing: Browsing, web_server: Server, web_tenant: Tenant
 ) -> None:
-    """A contact merged elsewhere meanwhile is refused (409) in words; a search that finds
-    nobody says so."""
+    """A contact merged elsewhere meanwhile is refused (409) in words, and is no longer found;
+    a search that finds nobody says so."""
     first, chat = await customer(web_server, web_tenant, "Первый вопрос про доставку")
     other, _ = await customer(web_server, web_tenant, "Второй вопрос", {"email": "boris@example.com"})
     third, _ = await customer(web_server, web_tenant, "Третий вопрос")
@@ -194,6 +201,14 @@ async def test_a_refused_merge_is_explained_and_changes_nothing(
     await dialog.get_by_test_id("cn-merge-confirm").click()
     await expect(dialog.get_by_test_id("cn-merge-error")).to_contain_text("Этот контакт уже объединён с другим")
     await expect(dialog.get_by_test_id("cn-merge-result")).to_have_count(0)
+    await console.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    # The search no longer offers the merged contact, but the one it went into (which took
+    # the e-mail it lacked).
+    await panel.get_by_test_id("cn-contact-merge").click()
+    await dialog.get_by_test_id("cn-merge-search").fill("boris@example.com")
+    await expect(dialog.locator(f"[data-testid=cn-merge-candidate][data-contact-id='{third}']")).to_be_visible()
+    await expect(dialog.locator(f"[data-testid=cn-merge-candidate][data-contact-id='{other}']")).to_have_count(0)
     await console.keyboard.press("Escape")
     await expect(dialog).to_be_hidden()
     await expect(panel.get_by_test_id("cn-history")).to_contain_text("Других обращений нет")

@@ -2,13 +2,14 @@
  * Loaded on demand: the merge dialog, a contact's merges with "Undo merge" (and the note on a
  * contact that was merged) and a contact's page (/console/contacts/{id}).
  *
- * The dialog finds the other contact of the same person. There is no contact search in the
- * API yet, so it searches the conversations (`GET /api/v1/conversations?status=all&q=…`, which
- * matches the contact's name, e-mail and phone as well as the messages) and offers the distinct
- * contacts of what it found, with the channels they wrote through; a number is also looked up
- * as a contact's id. The chosen contact is read in full, the merge is spelt out ("conversations,
- * addresses and channels of X will go to Y"), and after it the dialog says what moved, with
- * "Undo merge" at hand. The contact in the panel stays: `POST /api/v1/contacts/{this}/merge`.
+ * The dialog finds the other contact of the same person with the contact search
+ * (`GET /api/v1/contacts?q=…`: name in any form, e-mail, phone digits, or an identity typed
+ * whole, such as a Telegram id; merged contacts are left out, the most recently active come
+ * first) and offers what it found, but this contact, with the channels each is known on and how
+ * many conversations it has; a number ("1042", "#1042") is also looked up as a contact's id.
+ * The chosen contact is read in full, the merge is spelt out ("conversations, addresses and
+ * channels of X will go to Y"), and after it the dialog says what moved, with "Undo merge" at
+ * hand. The contact in the panel stays: `POST /api/v1/contacts/{this}/merge`.
  *
  * The page shows a contact with its addresses, merges and conversations on every channel; a
  * contact that was merged says into which one, with a link.
@@ -30,17 +31,26 @@ import type { Contact, ContactMerge, Conversation } from './types';
 import { Modal } from './ui';
 
 const SEARCH_AFTER_MS = 300;
+/** How many contacts a search lists (the contact itself, when found, is left out of them). */
+const SEARCH_LIMIT = 20;
 /** "123", "#123", "№ 123": a contact's number. */
 const CONTACT_NUMBER = /^[#№]?\s*(\d{1,15})$/;
 
-/** A contact the search found: what it is known by and the channels it wrote through. */
+/** A contact as `GET /api/v1/contacts?q=` lists it. */
+interface FoundContact extends Contact {
+  conversations_count: number;
+  last_activity_at: string | null;
+}
+
+/** A contact the search found: what it is known by, with its identities (the channels). */
 interface Candidate {
   contact: Contact;
-  channels: string[];
-  /** Conversations of it the search found (null: looked up by number). */
-  found: number | null;
-  /** How many conversations it has, when read in full. */
-  conversations?: number;
+  /** How many conversations it has. */
+  conversations: number;
+  /** When its latest conversation was last active (null: none, or looked up by number). */
+  lastActivity: string | null;
+  /** Looked up by its number rather than found by the search. */
+  byNumber: boolean;
 }
 
 /** A contact read in full for the confirmation: with how many conversations it has. */
@@ -57,27 +67,14 @@ function Sentence({ text, parts }: { text: string; parts: Record<string, Compone
 
 const quoted = (s: Store, contact: Contact) => `«${contactName(contact, s.t)}»`;
 
-/** The kinds of channel a contact is reachable through: its identities', else the conversations'. */
-function channelsOf(candidate: Candidate): string[] {
-  const kinds = (candidate.contact.identities || []).map((identity) => identity.kind);
-  return [...new Set([...candidate.channels, ...kinds])];
-}
+/** The kinds of channel a contact is known on: one identity per channel it came through. */
+const channelsOf = (contact: Contact) => [...new Set((contact.identities || []).map((identity) => identity.kind))];
 
-/** Distinct contacts of the conversations found, the most recently active first, without `exclude`. */
-function candidatesOf(conversations: Conversation[], exclude: number): Candidate[] {
-  const byContact = new Map<number, Candidate>();
-  for (const conversation of conversations) {
-    if (conversation.contact.id === exclude) continue;
-    let candidate = byContact.get(conversation.contact.id);
-    if (!candidate) {
-      candidate = { contact: conversation.contact, channels: [], found: 0 };
-      byContact.set(conversation.contact.id, candidate);
-    }
-    if (!candidate.channels.includes(conversation.inbox.channel)) candidate.channels.push(conversation.inbox.channel);
-    candidate.found = (candidate.found ?? 0) + 1;
-  }
-  // The server lists the conversations by activity: the first seen is the most recent.
-  return [...byContact.values()];
+/** The contacts found, in the server's order (the most recently active first), without `exclude`. */
+function candidatesOf(found: FoundContact[], exclude: number): Candidate[] {
+  return found
+    .filter((contact) => contact.id !== exclude)
+    .map((contact) => ({ contact, conversations: contact.conversations_count, lastActivity: contact.last_activity_at, byNumber: false }));
 }
 
 async function readContact(id: number): Promise<Detail> {
@@ -240,15 +237,15 @@ export function MergeDialog({ s, contactId, onClose }: { s: Store; contactId: nu
     const timer = setTimeout(async () => {
       const number = CONTACT_NUMBER.exec(text);
       const [found, byNumber] = await Promise.all([
-        get<{ conversations: Conversation[] }>(`/api/v1/conversations?status=all&limit=50&q=${encodeURIComponent(text)}`).then(
-          (data) => ({ candidates: candidatesOf(data.conversations, contactId), error: '' }),
+        get<{ contacts: FoundContact[] }>(`/api/v1/contacts?limit=${SEARCH_LIMIT}&q=${encodeURIComponent(text)}`).then(
+          (data) => ({ candidates: candidatesOf(data.contacts, contactId), error: '' }),
           (failure: unknown) => ({ candidates: [] as Candidate[], error: failure instanceof ApiError && failure.code === 'invalid_field' ? failure.message : s.errorText(failure) }),
         ),
         number && Number(number[1]) !== contactId ? readContact(Number(number[1])).catch(() => null) : Promise.resolve(null),
       ]);
       if (mine !== serial.current) return;
       const candidates = found.candidates.filter((candidate) => candidate.contact.id !== byNumber?.contact.id);
-      if (byNumber) candidates.unshift({ contact: byNumber.contact, channels: [], found: null, conversations: byNumber.conversations });
+      if (byNumber) candidates.unshift({ contact: byNumber.contact, conversations: byNumber.conversations, lastActivity: null, byNumber: true });
       setResults(candidates);
       setError(candidates.length ? '' : found.error);
       setSearching(false);
@@ -425,12 +422,13 @@ function CandidateRow({ s, ct, candidate, disabled, onChoose }: { s: Store; ct: 
         <span class="cn-merge-candidate-top">
           <b>{contactName(contact, s.t)}</b>
           <span class="cn-muted cn-small">{ct('contactN', { id: contact.id })}</span>
-          {candidate.found === null && <span class="cn-badge">{ct('mergeByNumber')}</span>}
-          <ChannelGlyphs s={s} channels={channelsOf(candidate)} />
+          {candidate.byNumber && <span class="cn-badge">{ct('mergeByNumber')}</span>}
+          <ChannelGlyphs s={s} channels={channelsOf(contact)} />
         </span>
         <span class="cn-muted cn-small">
           {details || ct('mergeNoDetails')}
-          {candidate.found !== null ? ` · ${ct('mergeFound', { count: candidate.found })}` : candidate.conversations !== undefined ? ` · ${ct('mergeConversations', { count: candidate.conversations })}` : ''}
+          {` · ${ct('mergeConversations', { count: candidate.conversations })}`}
+          {candidate.lastActivity ? ` · ${ct('mergeLastActive', { time: fullTime(candidate.lastActivity, s.lang) })}` : ''}
           {merged ? ` · ${ct('mergeAlready', { id: merged })}` : ''}
         </span>
       </button>
@@ -451,7 +449,7 @@ function ContactBox({ s, ct, label, detail, testid }: { s: Store; ct: ContactTra
       <span class="cn-small">
         {ct('mergeConversations', { count: detail.conversations })} · {ct('mergeAddresses', { count: (contact.identities || []).length })}
       </span>
-      <ChannelGlyphs s={s} channels={[...new Set((contact.identities || []).map((identity) => identity.kind))]} />
+      <ChannelGlyphs s={s} channels={channelsOf(contact)} />
     </div>
   );
 }
