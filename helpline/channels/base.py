@@ -94,10 +94,13 @@ class Inbound:
     sent_at: datetime | None = None
     # Channels whose messages say what they answer (e-mail: In-Reply-To, References, "[#1042]"
     # in the subject) set `threaded`: the message continues `conversation_id` when that is the
-    # contact's conversation in this inbox and may be continued, and starts a new conversation
-    # otherwise. Other channels continue the contact's open conversation in the inbox.
+    # contact's conversation and may be continued, and starts a new conversation otherwise.
+    # Other channels continue the contact's open conversation in the inbox.
     threaded: bool = False
     conversation_id: int | None = None
+    # It answers a message Helpline sent (by that message's id, which nobody could guess): its
+    # sender got that message, so is the conversation's contact when the address is theirs.
+    answers_ours: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from helpline.channels.base import Inbound, IncomingFile
 from helpline.contacts.bans import Who
-from helpline.contacts.events import ContactUpdated
+from helpline.contacts.actions import announce_contact
 from helpline.contacts.models import Contact, ContactIdentity
-from helpline.contacts.schemas import contact_out
 from helpline.conversations.actions import MAX_BODY_LENGTH, receive_visitor_message
 from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of, record_upload
 from helpline.conversations.models import AuthorType, Conversation, Inbox, Message
 from helpline.core.clock import utcnow
 from helpline.core.errors import HelplineError
-from helpline.core.events import queue_event
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,9 +52,7 @@ async def receive(services: Services, inbox: Inbox, identity_kind: str, inbound:
     client_id = _client_id(inbox.channel, inbound.external_id)
     identities = _identities(identity_kind, inbound)
     async with services.db.read() as session:
-        contact, known = await _find_contact_and_known(
-            session, inbox.account_id, identities, answered=inbound.conversation_id
-        )
+        contact, known = await _find_contact_and_known(session, inbox.account_id, identities, answered=_answered(inbound))
         if contact is not None and (duplicate := await _stored(session, inbox.account_id, contact.id, client_id)):
             conversation = await session.get(Conversation, duplicate.conversation_id)
             return Received(duplicate, conversation, True)
@@ -164,11 +160,16 @@ async def _find_contact(session: AsyncSession, account_id: int, identities: list
     return (await _find_contact_and_known(session, account_id, identities))[0]
 
 
+def _answered(inbound: Inbound) -> int | None:
+    """The conversation whose mail `inbound` provably answers (see Inbound.answers_ours)."""
+    return inbound.conversation_id if inbound.answers_ours else None
+
+
 async def _find_contact_and_known(
     session: AsyncSession, account_id: int, identities: list[tuple[str, str]], *, answered: int | None = None
 ) -> tuple[Contact | None, set[tuple[str, str]]]:
     """The contact, and which of `identities` exist already (of any contact). `answered`: the
-    conversation a threaded message replies to."""
+    conversation whose mail this message provably answers."""
     rows = await session.execute(
         select(ContactIdentity.kind, ContactIdentity.value, ContactIdentity.contact_id).where(
             ContactIdentity.account_id == account_id,
@@ -176,24 +177,23 @@ async def _find_contact_and_known(
         )
     )
     found = {(kind, value): contact_id for kind, value, contact_id in rows}
-    for identity in identities:
-        if identity in found:
-            return await session.get(Contact, found[identity]), set(found)
     email = next((value for kind, value in identities if kind == "email"), None)
     if email and answered is not None:
-        # A reply to what Helpline mailed to the address the conversation's contact typed
-        # (no e-mail identity yet): the same person, now proven to read that address.
+        # A reply to what Helpline mailed to the conversation's contact (at the address they
+        # typed, or one of theirs): that contact, even if another has this address as an
+        # identity (the same person twice, for an agent to merge).
         contact = await session.scalar(
             select(Contact)
             .join(Conversation, Conversation.contact_id == Contact.id)
-            .where(
-                Conversation.id == answered,
-                Conversation.account_id == account_id,
-                func.lower(Contact.email) == email,
-            )
+            .where(Conversation.id == answered, Conversation.account_id == account_id)
         )
-        if contact is not None:
-            return contact, set()
+        if contact is not None and (
+            (contact.email or "").lower() == email or found.get(("email", email)) == contact.id
+        ):
+            return contact, set(found)
+    for identity in identities:
+        if identity in found:
+            return await session.get(Contact, found[identity]), set(found)
     phone = next((value for kind, value in identities if kind == "phone"), None)
     if phone:
         # Someone who left this number on a web form or in the widget has it as typed
@@ -253,7 +253,7 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
     """The contact of these identities, made or linked as needed (in the caller's transaction;
     also for channels that record events rather than messages, the phone's calls)."""
     identities = _identities(identity_kind, inbound)
-    contact, known = await _find_contact_and_known(session, account_id, identities, answered=inbound.conversation_id)
+    contact, known = await _find_contact_and_known(session, account_id, identities, answered=_answered(inbound))
     now = utcnow()
     created = contact is None
     if contact is None:
@@ -288,13 +288,7 @@ async def contact_for(session: AsyncSession, account_id: int, identity_kind: str
         # Agents looking at the contact see what it is known by now (a chat's customer who
         # answered by e-mail has their address as an identity).
         contact.updated_at = now
-        all_identities = (
-            await session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact.id))
-        ).all()
-        queue_event(
-            session, account_id, ContactUpdated(contact=contact_out(contact, list(all_identities))),
-            contact_id=contact.id, audience="agents",
-        )
+        await announce_contact(session, contact)
     return contact
 
 

@@ -123,35 +123,35 @@ class Intake:
             return
         loop = asyncio.get_running_loop()
         # Waiters are in place before the updates are stored: the processor may be quicker
-        # than this coroutine is to resume. An update queued already by an earlier delivery
-        # shares that one's waiter.
+        # than this coroutine is to resume. Only for updates no other webhook waits for (a
+        # delivery again of one being stored or processed answers once it is stored).
         keys = [(inbox.id, item.key[:200]) for item in updates]
-        waits = []
+        waits: dict[tuple[int, str], asyncio.Future[None]] = {}
         if self.queued_here < WAIT_BELOW:
-            waits = [self._waiting.setdefault(key, loop.create_future()) for key in keys]
+            for key in keys:
+                if key not in self._waiting:
+                    waits[key] = self._waiting[key] = loop.create_future()
         done: asyncio.Future[list[tuple[int, str]]] = loop.create_future()
         self._pending.append((inbox, updates, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="channel-intake-writer")
-        self._accepting += 1
         try:
-            stored = await done
-        except BaseException:
-            self._resolve(keys)
-            raise
-        finally:
-            self._accepting -= 1
-        self.queued_here += len(stored)
-        self._wake.set()
-        if waits:
+            self._accepting += 1
             try:
-                await asyncio.wait_for(asyncio.shield(asyncio.gather(*waits)), WAIT_SECONDS)
-            except TimeoutError:
-                # Still queued, or never to be processed (given up on before this delivery):
-                # the webhook answers anyway, and nobody is left waiting for it.
-                for key, waiter in zip(keys, waits, strict=True):
-                    if self._waiting.get(key) is waiter:
-                        del self._waiting[key]
+                stored = set(await done)
+            finally:
+                self._accepting -= 1
+            self.queued_here += len(stored)
+            self._wake.set()
+            # An update an earlier delivery queued (and perhaps given up on) is stored: no wait.
+            waiting = [waiter for key, waiter in waits.items() if key in stored]
+            if waiting:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(asyncio.gather(*waiting)), WAIT_SECONDS)
+        finally:
+            for key, waiter in waits.items():  # processed, timed out, failed or cancelled
+                if self._waiting.get(key) is waiter:
+                    del self._waiting[key]
 
     def _resolve(self, keys: list[tuple[int, str]]) -> None:
         """Let the webhooks waiting for these updates answer."""

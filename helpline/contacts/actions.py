@@ -114,14 +114,17 @@ async def update_contact(
         changed.append(field)
     if changed:
         contact.updated_at = utcnow()
-        identities = (
-            await session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact.id))
-        ).all()
-        queue_event(
-            session,
-            contact.account_id,
-            ContactUpdated(contact=contact_out(contact, list(identities))),
-            contact_id=contact.id,
-            audience="agents",
-        )
+        await announce_contact(session, contact)
     return changed
+
+
+async def announce_contact(session: AsyncSession, contact: Contact) -> None:
+    """Tell the consoles what the contact is now, identities and all (`contact.updated`)."""
+    identities = (await session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact.id))).all()
+    queue_event(
+        session,
+        contact.account_id,
+        ContactUpdated(contact=contact_out(contact, list(identities))),
+        contact_id=contact.id,
+        audience="agents",
+    )

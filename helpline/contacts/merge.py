@@ -16,9 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent
-from helpline.contacts.events import ContactUpdated
+from helpline.contacts.actions import announce_contact
 from helpline.contacts.models import Contact, ContactIdentity, ContactMerge
-from helpline.contacts.schemas import contact_out
 from helpline.conversations.models import Conversation
 from helpline.core.audit import Actor, record_change
 from helpline.core.clock import isoformat, utcnow
@@ -58,17 +57,6 @@ async def _announce_conversations(session: AsyncSession, ids: list[int]) -> None
                 contact_id=conversation.contact_id,
                 audience="agents",
             )
-
-
-async def _announce(session: AsyncSession, contact: Contact) -> None:
-    identities = (await session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact.id))).all()
-    queue_event(
-        session,
-        contact.account_id,
-        ContactUpdated(contact=contact_out(contact, list(identities))),
-        contact_id=contact.id,
-        audience="agents",
-    )
 
 
 async def merge_contacts(
@@ -127,7 +115,7 @@ async def merge_contacts(
         old=None,
         new=merged.id,
     )
-    await _announce(session, survivor)
+    await announce_contact(session, survivor)
     await _announce_conversations(session, conversation_ids)
     return merge
 
@@ -180,8 +168,8 @@ async def undo_merge(session: AsyncSession, *, actor: Agent, merge_id: int) -> C
         old=merged.id,
         new=None,
     )
-    await _announce(session, survivor)
-    await _announce(session, merged)
+    await announce_contact(session, survivor)
+    await announce_contact(session, merged)
     await _announce_conversations(session, moved["conversations"])
     return merge
 

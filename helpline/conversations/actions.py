@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -107,6 +107,13 @@ _CONTINUABLE_CONVERSATION = (
         _conversations.c.id == bindparam("conversation_id"),
         _conversations.c.contact_id == bindparam("contact_id"),
         _conversations.c.status.in_([s.value for s in CONTINUABLE]),
+        # The inbox's own, or one an agent answered through it (a site chat by e-mail).
+        or_(
+            _conversations.c.inbox_id == bindparam("inbox_id"),
+            exists().where(
+                _messages.c.conversation_id == _conversations.c.id, _messages.c.via_inbox_id == bindparam("inbox_id")
+            ),
+        ),
     )
     .with_for_update()
 )
@@ -579,7 +586,8 @@ async def receive_visitor_message(
     elif conversation_id is not None:
         conversation = (
             await session.execute(
-                _CONTINUABLE_CONVERSATION, {"conversation_id": conversation_id, "contact_id": contact.id}
+                _CONTINUABLE_CONVERSATION,
+                {"conversation_id": conversation_id, "contact_id": contact.id, "inbox_id": inbox.id},
             )
         ).one_or_none()
     else:

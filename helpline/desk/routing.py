@@ -238,7 +238,12 @@ async def route_new_conversation(session: AsyncSession, conversation: Conversati
         changes.append(("sla_policy", None, policy.name))
         await sla.apply_policy(session, conversation, policy)
 
-    if effect.assignee_id is not None and await _exists(session, Agent, account_id, effect.assignee_id):
+    # Never taken from an agent who has it already (one who invited the visitor, answered the call).
+    if (
+        effect.assignee_id is not None
+        and conversation.assignee_id is None
+        and await _exists(session, Agent, account_id, effect.assignee_id)
+    ):
         change("assignee_id", effect.assignee_id)
         conversation.assigned_at = utcnow()
     if changes:

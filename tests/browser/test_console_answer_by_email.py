@@ -82,10 +82,11 @@ async def test_an_agent_answers_a_site_chat_by_email_and_the_reply_comes_back(
         await page.get_by_test_id("cn-note-toggle").click()
 
         # The customer answers the e-mail: it is in the chat, marked as come by e-mail.
-        mta.send(mail(
+        customer_reply = mail(
             "Мария <maria@example.com>", address, f"Re: {sent.message['Subject']}", "А если коробка вскрыта?",
             headers={"In-Reply-To": sent.message["Message-ID"], "References": sent.message["Message-ID"]},
-        ))
+        )
+        mta.send(customer_reply)
         reply = console_message(page, "А если коробка вскрыта?")
         await expect(reply).to_have_attribute("data-author", "contact", timeout=45_000)
         await expect(reply.get_by_test_id("cn-via")).to_have_text("через E-mail")
@@ -99,6 +100,8 @@ async def test_an_agent_answers_a_site_chat_by_email_and_the_reply_comes_back(
         await expect(page.get_by_test_id("cn-conn")).to_have_attribute("data-state", "open")
         await expect(page.get_by_test_id("cn-answer-via")).to_have_value(str(created.json()["inbox"]["id"]))
         await console_send(page, "Тоже можно, если товар цел.")
-        await expect(console_message(page, "Тоже можно, если товар цел.")).to_have_attribute("data-delivery", "sent")
+        second = console_message(page, "Тоже можно, если товар цел.")
+        await expect(second).to_have_attribute("data-delivery", "sent")
+        await expect(second.get_by_test_id("cn-via")).to_have_text("через E-mail")
         received = await smtp.wait_for(2)
-        assert received[1].message["In-Reply-To"] is not None
+        assert received[1].message["In-Reply-To"] == customer_reply["Message-ID"]

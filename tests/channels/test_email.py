@@ -551,11 +551,13 @@ async def test_a_failed_send_is_retried_shown_as_failed_and_resent(
 
 
 async def test_a_site_chat_is_answered_by_email_and_the_reply_comes_back_to_it(
-    server: Server, desk: Desk, agent: Agent, mta: Mta
+    server: Server, desks: Desks, desk: Desk, admin: Agent, agent: Agent, mta: Mta
 ) -> None:
     email_inbox, address, smtp = desk.inbox, desk.address, desk.smtp
     visitor = Visitor(server.url, desk.tenant.site_key)
-    other_tenant = await make_tenant(server.database_url)
+    other_account = await desks.make({})  # with an e-mail inbox of its own
+    switched_off, _ = await connect(admin, smtp)
+    assert (await admin.patch(f"/api/v1/inboxes/{switched_off['id']}", {"is_active": False})).status_code == 200
     try:
         await visitor.start()
         widget = await visitor.socket()
@@ -574,7 +576,8 @@ async def test_a_site_chat_is_answered_by_email_and_the_reply_comes_back_to_it(
 
         for bad in (
             {"via_inbox_id": 987654321},  # no such inbox
-            {"via_inbox_id": other_tenant.inbox_id},  # another account's
+            {"via_inbox_id": other_account.inbox["id"]},  # another account's e-mail inbox
+            {"via_inbox_id": switched_off["id"]},  # switched off
             {"via_inbox_id": email_inbox["id"], "kind": "note"},  # a note never leaves
         ):
             refused = await send(bad)
@@ -626,6 +629,53 @@ async def test_a_site_chat_is_answered_by_email_and_the_reply_comes_back_to_it(
         await widget.close()
     finally:
         await visitor.close()
+
+
+async def test_a_reply_is_the_chats_contact_only_when_it_answers_helplines_mail(
+    server: Server, desk: Desk, agent: Agent, mta: Mta
+) -> None:
+    address, smtp = desk.address, desk.smtp
+    # Olga wrote by e-mail once (a contact with that address as an identity) ...
+    mta.send(mail("Ольга <olga@example.com>", address, "Старый вопрос", "Здравствуйте!"))
+    [earlier] = await wait_conversations(agent, 1)
+    olga_by_mail = earlier["contact"]["id"]
+    # ... and now chats on the site, typing the same address: another contact, so far.
+    visitor = Visitor(server.url, desk.tenant.site_key)
+    try:
+        await visitor.start()
+        widget = await visitor.socket()
+        await widget.send({"type": "contact.update", "client_id": new_client_id(), "email": "olga@example.com"})
+        await widget.wait_for(lambda f: f["type"] in ("ack", "error"))
+        ack = await send_and_ack(widget, "Как сменить адрес доставки?")
+        await widget.close()
+    finally:
+        await visitor.close()
+    chat = (await agent.conversation(ack["conversation_id"]))["conversation"]
+    assert chat["contact"]["id"] != olga_by_mail
+    answered = await agent.post(f"/api/v1/conversations/{chat['id']}/messages", {
+        "client_id": new_client_id(), "body": "В личном кабинете, раздел «Адреса».", "via_inbox_id": desk.inbox["id"],
+    })
+    assert answered.status_code == 201, answered.text
+    [sent] = await smtp.wait_for(1)
+    assert sent.rcpt_tos == ["olga@example.com"]
+
+    # Her reply to that mail goes on in the chat, as the chat's contact; the address stays the
+    # other contact's identity (two contacts of one person, for an agent to merge).
+    mta.send(mail(
+        "Ольга <olga@example.com>", address, f"Re: {sent.message['Subject']}", "Спасибо, нашла.",
+        headers={"In-Reply-To": sent.message["Message-ID"], "References": sent.message["Message-ID"]},
+    ))
+    found = await wait_messages(agent, chat["id"], 3)
+    assert found[2]["body"] == "Спасибо, нашла." and found[2]["author"]["id"] == chat["contact"]["id"]
+    chat_contact = (await agent.get(f"/api/v1/contacts/{chat['contact']['id']}")).json()["contact"]
+    assert [i["kind"] for i in chat_contact["identities"]] == ["web"]
+
+    # A mail that only names the chat's number in its subject proves nothing: from an address
+    # the chat's contact does not have as an identity it is not taken into the chat.
+    mta.send(mail("Ольга <olga@example.com>", address, f"Re: [#{chat['number']}]", "Это не она."))
+    listed = await wait_conversations(agent, 2)
+    assert [c["contact"]["id"] for c in listed] == [olga_by_mail, olga_by_mail]
+    assert len(await messages(agent, chat["id"])) == 3
 
 
 async def test_a_chat_contact_without_an_address_is_not_offered_email(

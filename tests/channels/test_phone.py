@@ -133,6 +133,13 @@ async def test_a_whole_call_is_recorded_in_one_conversation(
     assert {(m["author"]["type"], m["kind"]) for m in found} == {("system", "note")}
     assert all(m["attachments"] == [] and m["delivery"] is None for m in found)
 
+    # Another agent answering the caller's next call does not take it from the first.
+    next_call = call_id()
+    for payload in (event("call.started", next_call), event("call.answered", next_call, agent_email=tenant.agents[1])):
+        assert (await post(inbox["webhook_url"], payload)).status_code == 200
+    [summary] = await conversations(agent, inbox["id"])
+    assert summary["assignee"]["id"] == agent.id and summary["last_seq"] == 5
+
     # The caller calls again and nobody answers: the same conversation becomes a callback task.
     later = call_id()
     assert (await post(inbox["webhook_url"], event("call.started", later))).status_code == 200
@@ -146,7 +153,7 @@ async def test_a_whole_call_is_recorded_in_one_conversation(
         response = await post(inbox["webhook_url"], {**event(kind, back), **outgoing})
         assert response.status_code == 200, response.text
     [summary] = await conversations(agent, inbox["id"])
-    assert summary["waiting_since"] is None and summary["last_seq"] == 7
+    assert summary["waiting_since"] is None and summary["last_seq"] == 9
 
 
 async def test_a_forged_or_malformed_event_is_refused_and_stores_nothing(

@@ -280,8 +280,15 @@ function MessageList({ s, c, messages, pending }: { s: Store; c: Conversation; m
   };
 
   const answerVia = s.answerVia.get(c.id);
-  // An inbox no longer offered (switched off since) is still named, if not by its name.
-  const viaInbox = (id: number): InboxRef => answerVia?.find((inbox) => inbox.id === id) || { id, name: `#${id}`, channel: '' };
+  // An inbox no longer offered (switched off since) is still named, if not by its name; the
+  // same object each time, for MessageItem's memo.
+  const unknownInboxes = useMemo(() => new Map<number, InboxRef>(), [c.id]);
+  const viaInbox = (id: number): InboxRef => {
+    const offered = answerVia?.find((inbox) => inbox.id === id);
+    if (offered) return offered;
+    if (!unknownInboxes.has(id)) unknownInboxes.set(id, { id, name: `#${id}`, channel: '' });
+    return unknownInboxes.get(id)!;
+  };
   const items: preact.JSX.Element[] = [];
   let lastDay = '';
   let lastAuthor = '';

@@ -675,6 +675,7 @@ export class Store {
           this.updateContact(data.contact as Contact);
           this.monitor.contact(data.contact as Contact);
           this.merges.changed((data.contact as Contact).id);
+          this.reachChanged((data.contact as Contact).id);
         }
         break;
       case 'visitor.updated':
@@ -1036,8 +1037,16 @@ export class Store {
       return offered(chosen) ? chosen : null;
     }
     const messages = this.threads.get(conversationId)?.messages || [];
-    const last = [...messages].reverse().find((m) => m.author.type === 'contact');
-    return offered(last?.via_inbox_id) ? last!.via_inbox_id! : null;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      if (messages[i].author.type === 'contact') return offered(messages[i].via_inbox_id) ? messages[i].via_inbox_id! : null;
+    }
+    return null;
+  }
+
+  /** A contact's addresses changed: the open conversation may be answered another way now. */
+  private reachChanged(contactId: number): void {
+    const id = this.route.page === 'inbox' ? this.route.id : null;
+    if (id != null && this.convs.get(id)?.contact.id === contactId) void this.loadThread(id);
   }
 
   setAnswerVia(conversationId: number, inboxId: number | null): void {

@@ -165,7 +165,7 @@ async def take(ctx: ChannelContext, raw: bytes, *, size: int, truncated: bool) -
     async with ctx.services.db.read() as session:
         if await _sent_by_us(session, inbox, mail.message_id):
             return
-        conversation_id = await _conversation_answered(session, inbox, mail)
+        conversation_id, answers_ours = await _conversation_answered(session, inbox, mail)
     text = mail.text
     if truncated:
         note = (
@@ -187,6 +187,7 @@ async def take(ctx: ChannelContext, raw: bytes, *, size: int, truncated: bool) -
         sent_at=mail.sent_at,
         threaded=True,
         conversation_id=conversation_id,
+        answers_ours=answers_ours,
     )
     try:
         await receive(ctx.services, inbox, "email", inbound)
@@ -219,13 +220,14 @@ async def _sent_by_us(session: AsyncSession, inbox: Inbox, message_id: str) -> b
     return found is not None
 
 
-async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail) -> int | None:
+async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail) -> tuple[int | None, bool]:
     """The conversation the mail answers, of this inbox or answered through it: by the
-    Message-IDs it names (the nearest first), else by a "[#1042]" in its subject."""
+    Message-IDs it names (the nearest first), else by a "[#1042]" in its subject; and whether
+    the Message-ID it names is of a mail Helpline sent."""
     if mail.references:
         rows = (
             await session.execute(
-                select(Message.external_id, Message.conversation_id)
+                select(Message.external_id, Message.conversation_id, Message.author_type)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .where(
                     Message.account_id == inbox.account_id,
@@ -234,13 +236,14 @@ async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail
                 )
             )
         ).all()
-        found = dict(rows)
+        found = {external_id: conversation_id for external_id, conversation_id, _author in rows}
+        ours = {conversation_id for _id, conversation_id, author in rows if author != AuthorType.contact}
         for message_id in mail.references:
             if message_id in found:
-                return found[message_id]
+                return found[message_id], found[message_id] in ours
     number = conversation_number(mail.subject)
     if number is None:
-        return None
+        return None, False
     answered_here = exists().where(Message.conversation_id == Conversation.id, Message.via_inbox_id == inbox.id)
     return await session.scalar(
         select(Conversation.id).where(
@@ -248,7 +251,7 @@ async def _conversation_answered(session: AsyncSession, inbox: Inbox, mail: Mail
             Conversation.number == number,
             or_(Conversation.inbox_id == inbox.id, answered_here),
         )
-    )
+    ), False
 
 
 def _through(inbox: Inbox) -> Any:

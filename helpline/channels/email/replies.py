@@ -70,7 +70,7 @@ async def send_reply(ctx: ChannelContext, outgoing: Outgoing) -> Sent:
     if automatic:
         headers["Auto-Submitted"] = "auto-replied"
     subject = base_subject(str(outgoing.conversation_context.get("subject") or ""))
-    if not subject:
+    if not subject and "subject" not in outgoing.conversation_context:  # it did not begin as mail
         subject = await _subject_from_chat(ctx, outgoing.conversation_id)
     name = " ".join((outgoing.contact_name or "").split())
     smtp = settings.smtp()

@@ -122,10 +122,11 @@ async def record_call(session: AsyncSession, *, inbox: Inbox, contact: Contact, 
     ):
         # The customer calling is the customer coming back, as a message would be.
         await conversation_actions.set_status(session, actor=caller, conversation=conversation, status=Status.open)
+    answerer = await _agent(session, inbox.account_id, call.agent_email) if call.event == "call.answered" else None
     note = await conversation_actions.post_system_note(
         session,
         conversation=conversation,
-        body=await _describe(session, inbox, call),
+        body=_describe(call, answerer),
         name=inbox.name,
         external_id=call.key,
     )
@@ -146,25 +147,24 @@ async def record_call(session: AsyncSession, *, inbox: Inbox, contact: Contact, 
         await conversation_actions.announce_changes(
             session, conversation, Actor(AuthorType.system, None, inbox.name), *changes
         )
-    if call.event == "call.answered" and conversation.assignee_id is None:
-        agent = await _agent(session, inbox.account_id, call.agent_email)
-        if agent is not None:  # on the phone with the customer already: past capacity too
-            await conversation_actions.assign_conversation(
-                session, actor=agent, conversation=conversation, assignee_id=agent.id, force=True
-            )
+    if answerer is not None and conversation.assignee_id is None:
+        # On the phone with the customer already: past their capacity too.
+        await conversation_actions.assign_conversation(
+            session, actor=answerer, conversation=conversation, assignee_id=answerer.id, force=True
+        )
     if created:
         await conversation_actions.conversation_created(session, conversation, note, contact)
     return Recorded(conversation, False)
 
 
-async def _describe(session: AsyncSession, inbox: Inbox, call: Call) -> str:
-    """The note agents read."""
+def _describe(call: Call, answerer: Agent | None) -> str:
+    """The note agents read (`answerer`: the agent of `call.agent_email`, if one is)."""
     incoming = call.direction == "in"
     line = f" на {call.line}" if call.line and incoming else ""
     if call.event == "call.started":
         text = f"📞 Входящий звонок с {call.customer}{line}" if incoming else f"📞 Исходящий звонок на {call.customer}"
     elif call.event == "call.answered":
-        who = await _agent_name(session, inbox.account_id, call.agent_email)
+        who = answerer.name if answerer is not None else (call.agent_email or "").strip()
         text = ("📞 Звонок принят" if incoming else "📞 Клиент ответил на звонок") + (f": {who}" if who else "")
     elif call.event == "call.missed":
         text = (
@@ -188,14 +188,6 @@ async def _agent(session: AsyncSession, account_id: int, email: str | None) -> A
             Agent.account_id == account_id, Agent.email == email.strip().lower(), Agent.is_active.is_(True)
         )
     )
-
-
-async def _agent_name(session: AsyncSession, account_id: int, email: str | None) -> str | None:
-    """Who answered: the agent of the account with that e-mail, else the e-mail as given."""
-    if not email:
-        return None
-    agent = await _agent(session, account_id, email)
-    return agent.name if agent is not None else email.strip()
 
 
 def _duration(seconds: int) -> str:

@@ -27,7 +27,12 @@ def upgrade() -> None:
         )
         return
     op.add_column('messages', sa.Column('via_inbox_id', sa.Integer(), nullable=True))
-    op.create_foreign_key(op.f('fk_messages_via_inbox_id_inboxes'), 'messages', 'inboxes', ['via_inbox_id'], ['id'])
+    # NOT VALID: every existing row is NULL, so checking them all (under the lock that blocks
+    # writing messages) would only take time; new rows are checked as usual.
+    op.create_foreign_key(
+        op.f('fk_messages_via_inbox_id_inboxes'), 'messages', 'inboxes', ['via_inbox_id'], ['id'],
+        postgresql_not_valid=True,
+    )
 
 
 def downgrade() -> None:
