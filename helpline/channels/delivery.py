@@ -160,6 +160,9 @@ async def deliver(services: Services, job: Job) -> None:
             .limit(1)
         )
     recipient = identity.value if identity is not None else _address_field(contact, adapter)
+    if not inbox.is_active:  # the admin switched it off: nothing leaves through it (nor comes in)
+        await _fail(services, message.id, f"The inbox «{inbox.name}» is switched off: turn it on, then send again.")
+        raise PermanentJobError("inbox switched off")
     if recipient is None:
         await _fail(services, message.id, f"The contact has no {adapter.channel} address to send to.")
         raise PermanentJobError("no recipient")

@@ -195,6 +195,14 @@ async def test_failures_are_retried_then_shown_and_sent_again_on_request(
     assert again.status_code == 409
     assert (await agent.post(f"/api/v1/conversations/{summary['id']}/messages/999999999/retry")).status_code == 404
 
+    # The admin switches the bot off: an answer fails at once, saying so, and nothing is sent.
+    assert (await admin.patch(f"/api/v1/inboxes/{inbox['id']}", {"is_active": False})).status_code == 200
+    third = (await agent.reply(summary["id"], "Мы на связи.")).json()["message"]
+    await eventually(lambda: has_status(agent, summary["id"], third["id"], "failed"))
+    assert (await delivery_of(agent, summary["id"], third["id"]))["error"] == (
+        f"The inbox «{inbox['name']}» is switched off: turn it on, then send again."
+    )
+    assert telegram.calls_of("sendMessage")[-1].params["text"] == "Вы ещё здесь?"
 
 
 
