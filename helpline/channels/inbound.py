@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from helpline.channels.base import Inbound, IncomingFile
 from helpline.contacts.bans import Who
-from helpline.contacts.actions import announce_contact
+from helpline.contacts.actions import announce_contact, identity_value
 from helpline.contacts.models import Contact, ContactIdentity
 from helpline.conversations.actions import MAX_BODY_LENGTH, receive_visitor_message
 from helpline.conversations.files import MAX_FILES_PER_MESSAGE, clean_filename, content_type_of, record_upload
@@ -145,14 +145,10 @@ def _client_id(channel: str, external_id: str) -> str:
 def _identities(identity_kind: str, inbound: Inbound) -> list[tuple[str, str]]:
     found = [(identity_kind, inbound.identity)]
     if inbound.email and identity_kind != "email":
-        found.append(("email", inbound.email.lower()))
+        found.append(("email", identity_value("email", inbound.email)))
     if inbound.phone and identity_kind != "phone":
-        found.append(("phone", _digits(inbound.phone)))
+        found.append(("phone", identity_value("phone", inbound.phone)))
     return found
-
-
-def _digits(phone: str) -> str:
-    return "".join(c for c in phone if c.isdigit())
 
 
 async def _find_contact(session: AsyncSession, account_id: int, identities: list[tuple[str, str]]) -> Contact | None:

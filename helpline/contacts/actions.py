@@ -60,6 +60,16 @@ def clean_phone(value: object) -> str | None:
     return value
 
 
+def identity_value(kind: str, value: str) -> str:
+    """How an identity's value is kept, so that one address met twice is one identity: an
+    e-mail address in lower case, a phone number by its digits, any other id as it is."""
+    if kind == "email":
+        return value.strip().lower()
+    if kind == "phone":
+        return "".join(c for c in value if c.isdigit())
+    return value
+
+
 async def create_contact(
     session: AsyncSession, *, account_id: int, identity_kind: str, identity_value: str
 ) -> Contact:

@@ -7,6 +7,7 @@ import unicodedata
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.contacts.actions import identity_value
 from helpline.contacts.bans import MESSENGER_KINDS
 from helpline.contacts.models import Contact, ContactIdentity
 from helpline.contacts.schemas import ContactFound, contact_found_out
@@ -90,16 +91,10 @@ async def contacts_matching(
 
 
 def _identity_lookup(account_id: int, text: str) -> Select[tuple[int]]:
-    """The contacts with an identity whose value is `text` (trimmed): exactly, or, for an
-    e-mail address, in any case (addresses are kept as they came: "Anna@Example.com" from a
-    form, lower case from mail)."""
+    """The contacts with an identity whose value is `text` (trimmed), as identities keep it
+    (an e-mail address in any case)."""
     value = unicodedata.normalize("NFC", text).strip()
     same: ColumnElement[bool] = and_(ContactIdentity.kind.in_(TYPED_IDENTITY_KINDS), ContactIdentity.value == value)
     if "@" in value:
-        # Both sides lowered by the database, so that they agree on every letter. No index has
-        # lower(value): this reads the account's e-mail identities in the unique index (no
-        # table rows), and only for a search with an "@".
-        same = or_(
-            same, and_(ContactIdentity.kind == "email", func.lower(ContactIdentity.value) == func.lower(value))
-        )
+        same = or_(same, and_(ContactIdentity.kind == "email", ContactIdentity.value == identity_value("email", value)))
     return select(ContactIdentity.contact_id).where(ContactIdentity.account_id == account_id, same).distinct()

@@ -698,6 +698,30 @@ async def test_a_chat_contact_without_an_address_is_not_offered_email(
         await visitor.close()
 
 
+async def test_a_web_form_customer_who_writes_by_email_is_the_same_contact(
+    server: Server, desk: Desk, admin: Agent, agent: Agent, mta: Mta
+) -> None:
+    created = await admin.post("/api/v1/forms", {"name": "Обратная связь", "settings": {"fields": [
+        {"key": "email", "label": "E-mail", "type": "email", "required": True, "maps_to": "email"},
+        {"key": "text", "label": "Сообщение", "type": "textarea", "required": True, "maps_to": "message"},
+    ]}})
+    assert created.status_code == 201, created.text
+    async with httpx.AsyncClient(base_url=server.url) as customer:
+        sent = await customer.post(
+            f"/api/forms/v1/{created.json()['inbox']['site_key']}/submissions",
+            data={"email": "Vera.Orlova@Example.COM", "text": "Пришлите счёт, пожалуйста.", "client_id": new_client_id()},
+        )
+        assert sent.status_code == 201, sent.text
+    [by_form] = (await agent.get("/api/v1/conversations", status="all", channel="form")).json()["conversations"]
+    # The address as typed is kept on the contact; as an identity it is the address itself.
+    assert by_form["contact"]["email"] == "Vera.Orlova@example.com"
+    mta.send(mail("Вера Орлова <vera.orlova@example.com>", desk.address, "Счёт", "Счёт так и не пришёл."))
+    [by_mail] = await wait_conversations(agent, 1)
+    assert by_mail["contact"]["id"] == by_form["contact"]["id"]
+    contact = (await agent.get(f"/api/v1/contacts/{by_form['contact']['id']}")).json()["contact"]
+    assert [(i["kind"], i["value"]) for i in contact["identities"]] == [("email", "vera.orlova@example.com")]
+
+
 async def test_bad_settings_are_refused_and_nothing_is_stored(dovecot: None, server: Server, tenant: Tenant) -> None:
     admin = await Agent.login(server.url, tenant.admin, tenant.password)
     agent = await Agent.login(server.url, tenant.agents[0], tenant.password)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.channels.form.settings import FormSettings
-from helpline.contacts.actions import create_contact, update_contact
+from helpline.contacts.actions import create_contact, identity_value, update_contact
 from helpline.contacts.models import Contact, ContactIdentity
 from helpline.core.audit import Actor
 from helpline.core.clock import utcnow
@@ -55,6 +55,8 @@ def message_text(form: FormSettings, values: dict[str, Any]) -> str:
 
 
 async def _contact(session: AsyncSession, inbox: Inbox, email: str | None, phone: str | None, client_id: str) -> Contact:
+    email = identity_value("email", email) if email else None
+    phone = identity_value("phone", phone) if phone else None
     for kind, value in (("email", email), ("phone", phone)):
         if value:
             contact_id = await session.scalar(
