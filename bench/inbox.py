@@ -4,8 +4,8 @@ Fills one account with N conversations (default 100,000) and ~5 messages each in
 English — statuses, priorities, categories, tags, custom fields, assignees, teams and SLA
 due times spread as in a busy service desk — then times the console's requests: the default
 inbox page, the next page, filters (priority + tag, category subtree, assignee, SLA state,
-date range, custom field), the SLA sort, and full-text searches. Each request runs a number
-of times; reports p50 / p95 / max in milliseconds. Budget (issue 4): p95 ≤ 100 ms on SQLite
+date range, custom field), the SLA sort, full-text searches, and the contact search. Each
+request runs a number of times; reports p50 / p95 / max in milliseconds. Budget (issue 4): p95 ≤ 100 ms on SQLite
 and PostgreSQL.
 
     python bench/inbox.py                                   # SQLite, 100,000 conversations
@@ -168,6 +168,15 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("search: a word in no conversation", {"status": "all", "q": "холодильник"}),
     ("search: every contact's domain", {"status": "all", "q": "example.com"}),
 ]
+# The contact search (GET /api/v1/contacts, 20 at a time, no paging): every contact of the
+# bench is "Клиент <n>" with client<n>@example.com and +7900<n>.
+CONTACT_QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("contacts: a name every contact has", {"q": "клиент"}),
+    ("contacts: one by name and number", {"q": "Клиент 4242"}),
+    ("contacts: an e-mail address", {"q": "client4242@example.com"}),
+    ("contacts: phone digits", {"q": "0004242"}),
+    ("contacts: every contact's domain", {"q": "example.com"}),
+]
 
 
 async def measure(base: str, email: str, password: str, rounds: int, context: dict[str, Any]) -> dict[str, Any]:
@@ -176,27 +185,33 @@ async def measure(base: str, email: str, password: str, rounds: int, context: di
         results = {}
         for name, params in QUERIES:
             params = {k: v.format(**context) if isinstance(v, str) else v for k, v in params.items()}
-            timings, found = [], 0
             first = await http.get("/api/v1/conversations", params={**params, "limit": 50})
             first.raise_for_status()
-            found = len(first.json()["conversations"])
             cursor = first.json()["next_cursor"]
-            for i in range(rounds):
-                page = {**params, "limit": 50}
-                if i % 5 == 4 and cursor:
-                    page["cursor"] = cursor  # some next pages too
-                started = time.perf_counter()
-                response = await http.get("/api/v1/conversations", params=page)
-                timings.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-            timings.sort()
-            results[name] = {
-                "p50_ms": round(statistics.median(timings), 1),
-                "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
-                "max_ms": round(timings[-1], 1),
-                "rows": found,
-            }
+            pages = [{**params, "limit": 50, **({"cursor": cursor} if i % 5 == 4 and cursor else {})} for i in range(rounds)]
+            # (some next pages too)
+            results[name] = await _timed(http, "/api/v1/conversations", pages, len(first.json()["conversations"]))
+        for name, params in CONTACT_QUERIES:
+            first = await http.get("/api/v1/contacts", params={**params, "limit": 20})
+            first.raise_for_status()
+            results[name] = await _timed(http, "/api/v1/contacts", [{**params, "limit": 20}] * rounds, len(first.json()["contacts"]))
         return results
+
+
+async def _timed(http: httpx.AsyncClient, path: str, requests: list[dict[str, Any]], rows: int) -> dict[str, Any]:
+    timings = []
+    for params in requests:
+        started = time.perf_counter()
+        response = await http.get(path, params=params)
+        timings.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+        "max_ms": round(timings[-1], 1),
+        "rows": rows,
+    }
 
 
 def main() -> None:

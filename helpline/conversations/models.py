@@ -108,6 +108,8 @@ class Conversation(Base):
         Index("ix_conversations_sla", "account_id", "status", "sla_due_at"),
         # Lists across statuses (filters, search), newest activity first.
         Index("ix_conversations_activity", "account_id", "last_activity_at", "id"),
+        # PostgreSQL also has the SLA and waiting orders' expressions indexed (migration 0016),
+        # and the search vectors (0008, 0010): not models, as SQLite has none of them.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,10 +37,11 @@ nouns, one finds the other 94% of the time this way, 92% that way, and 94% on SQ
 would read quotes, "or" and "-" typed by the user as operators.
 
 How fast (bench/inbox.py, 100,000 conversations): a word most conversations have is found by
-walking the newest conversations and testing each stored vector until the page is full; a rare
-one by reading its few conversations from the GIN indexes. PostgreSQL chooses between the two
-by its estimate of how many rows match, which is why the query is written as it is (see
-_pg_matches and conversations_matching).
+walking the newest conversations and testing each until the page is full (PostgreSQL: its
+stored vector; SQLite: the set of the word's conversations, built once); a rare one by reading
+its few conversations from the indexes first. PostgreSQL chooses between the two by its
+estimate of how many rows match, which is why the query is written as it is; SQLite is told,
+by a count of the word's messages up to COMMON_MESSAGES (see conversations_matching).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ MIN_PREFIX_LENGTH = 3
 MAX_LISTED_CONTACTS = 1000
 # conversations_matching calls a search common when about this share of conversations match.
 COMMON_SHARE = 0.01
+# SQLite: a word of at least this many messages, or a search of this many contacts, is common
+# (counted up to it, which is quick).
+COMMON_ROWS = 2000
 
 # The stop words of PostgreSQL's `russian` configuration (its russian.stop and english.stop,
 # the Snowball project's lists). PostgreSQL leaves them out of documents and queries; SQLite's
@@ -319,9 +323,9 @@ def search_condition(
 ) -> ColumnElement[bool]:
     """True for the conversations of `account_id` whose messages (of any kind, together) or
     whose contact match `text`. For `select(Conversation).where(...)`; pass the dialect of the
-    session's bind (`session.bind.dialect.name`). PostgreSQL only: `contact_ids`, the matching
-    contacts when the caller looked them up first; `common`, whether the words are in many
-    conversations (see conversations_matching, which knows both).
+    session's bind (`session.bind.dialect.name`). `common`: whether the words are in many
+    conversations, which decides how the query is written; PostgreSQL only: `contact_ids`, the
+    matching contacts when the caller looked them up first (conversations_matching knows both).
 
     Raises InvalidField (field "q") for a search that is empty, too long, or has no word but
     punctuation and stop words.
@@ -330,17 +334,25 @@ def search_condition(
     query = _parse(text)
     if dialect_name == "postgresql":
         return _pg_condition(account_id, query, contact_ids, common=common)
-    # The rowid names the conversation: no message is read. One set of conversations per term,
-    # intersected: the terms may be in different messages.
+    # The rowid names the conversation: no message is read. One set of conversations per term:
+    # the terms may be in different messages.
     by_term = [
         select(_messages_fts.c.rowid.op(">>")(SEQ_BITS)).where(
             _messages_fts.c.messages_fts.match(literal(_fts5_term(term), String))
         )
         for term in query.terms
     ]
-    by_messages = by_term[0] if len(by_term) == 1 else intersect(*by_term)
-    by_contact = Conversation.contact_id.in_(_matching_contact_ids(dialect_name, account_id, query))
-    return and_(Conversation.account_id == account_id, or_(Conversation.id.in_(by_messages), by_contact))
+    contacts = _matching_contact_ids(dialect_name, account_id, query)
+    if common:
+        # Common words: the newest conversations are walked and each tested against the sets
+        # (built once); "+ 0" keeps SQLite from starting at the sets instead, which would read
+        # and sort most of the account's conversations.
+        walked = Conversation.id + 0
+        by_messages = and_(*(walked.in_(conversations) for conversations in by_term))
+        return and_(Conversation.account_id == account_id, or_(by_messages, (Conversation.contact_id + 0).in_(contacts)))
+    # Rare ones: their few conversations are read first.
+    in_all = by_term[0] if len(by_term) == 1 else intersect(*by_term)
+    return and_(Conversation.account_id == account_id, or_(Conversation.id.in_(in_all), Conversation.contact_id.in_(contacts)))
 
 
 async def conversations_matching(session: AsyncSession, account_id: int, text: str) -> ColumnElement[bool]:
@@ -351,8 +363,24 @@ async def conversations_matching(session: AsyncSession, account_id: int, text: s
     so left to itself it would walk every conversation for a rare word, or read tens of
     thousands from the index for a common one."""
     dialect_name = session.bind.dialect.name
-    if dialect_name != "postgresql":
-        return search_condition(dialect_name, account_id, text)
+    if dialect_name == "sqlite":
+        # How common the words are, counted in the indexes up to COMMON_ROWS (of every account:
+        # the indexes are one, so a word common elsewhere walks this account's conversations,
+        # at most all of them).
+        query = _parse(text)
+
+        async def many(matching: Select) -> bool:
+            counted = select(func.count()).select_from(matching.limit(COMMON_ROWS).subquery())
+            return await session.scalar(counted) >= COMMON_ROWS
+
+        words_common = True
+        for term in query.terms:
+            fts_term = literal(_fts5_term(term), String)
+            if not await many(select(_messages_fts.c.rowid).where(_messages_fts.c.messages_fts.match(fts_term))):
+                words_common = False
+                break
+        common = words_common or await many(_matching_contact_ids(dialect_name, account_id, query))
+        return search_condition(dialect_name, account_id, text, common=common)
     query = _parse(text)
     ids = list(
         await session.scalars(_matching_contact_ids(dialect_name, account_id, query).limit(MAX_LISTED_CONTACTS + 1))

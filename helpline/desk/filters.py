@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent
@@ -97,12 +97,18 @@ def _subtree(categories: list[tuple[int, int | None]], root: int) -> set[int]:
     return found
 
 
-def _sort_key(sort: Sort) -> tuple[Any, bool]:
+# PostgreSQL uses an index on an expression only for the same expression, constants and all:
+# there the "never" of the waiting and SLA sorts is written into the statement, as migration
+# 0016 indexes them (SQLite, which has those indexes not, sorts them fast enough).
+NEVER_SQL = "TIMESTAMP WITH TIME ZONE '9999-01-01 00:00:00+00'"
+
+
+def sort_key(sort: Sort, dialect_name: str) -> tuple[Any, bool]:
     """The sort expression and whether it runs descending (ties break by id the same way)."""
-    if sort == "waiting":
-        return func.coalesce(Conversation.waiting_since, literal(FAR_FUTURE, Conversation.waiting_since.type)), False
-    if sort == "sla":
-        return func.coalesce(Conversation.sla_due_at, literal(FAR_FUTURE, Conversation.sla_due_at.type)), False
+    if sort in ("waiting", "sla"):
+        column = Conversation.waiting_since if sort == "waiting" else Conversation.sla_due_at
+        never = literal_column(NEVER_SQL) if dialect_name == "postgresql" else literal(FAR_FUTURE, column.type)
+        return func.coalesce(column, never), False
     if sort == "created":
         return Conversation.created_at, True
     if sort == "number":
@@ -223,7 +229,7 @@ async def list_page(
     query = await filtered_query(session, agent, spec)
     if before is not None:
         query = query.where(Conversation.last_activity_at < before)
-    key, descending = _sort_key(spec.sort)
+    key, descending = sort_key(spec.sort, session.bind.dialect.name)
     if cursor:
         value, last_id = _decode_cursor(cursor, spec.sort)
         if descending:

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -32,12 +33,20 @@ async def db(server: Server) -> AsyncIterator[Database]:
 
 
 async def found(db: Database, account_id: int, query: str) -> set[int]:
-    """The ids of the account's conversations that `query` finds, as the inbox searches."""
+    """The ids of the account's conversations that `query` finds, as the inbox searches; the
+    same whichever way the query is written (for common words or for rare ones)."""
     async with db.read() as session:
-        condition = await conversations_matching(session, account_id, query)
-        return set(
-            await session.scalars(select(Conversation.id).where(Conversation.account_id == account_id, condition))
-        )
+
+        async def ids(condition: Any) -> set[int]:
+            return set(
+                await session.scalars(select(Conversation.id).where(Conversation.account_id == account_id, condition))
+            )
+
+        chosen = await ids(await conversations_matching(session, account_id, query))
+        for common in (True, False):
+            written = await ids(search_condition(session.bind.dialect.name, account_id, query, common=common))
+            assert written == chosen, (query, common)
+        return chosen
 
 
 async def contacts_found(db: Database, account_id: int, query: str) -> set[int]:

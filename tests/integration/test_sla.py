@@ -9,6 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import select, text
+
+from helpline.conversations.models import Conversation
+from helpline.core.db import Database
+from helpline.desk.filters import sort_key
 from tests.support.clients import Agent, Visitor, new_client_id, send_and_ack
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
@@ -179,3 +185,29 @@ async def test_sorting_by_sla_puts_the_soonest_due_first(server: Server) -> None
     ordered = [c["id"] for c in (await ok(await admin.get("/api/v1/conversations", sort="sla")))["conversations"]]
     assert ordered == [made[1], made[0], made[2]]
     await admin.close()
+
+
+async def test_postgresql_sorts_by_sla_and_waiting_from_an_index(backend: str, server: Server) -> None:
+    """The SLA and waiting orders are expressions (coalesce with "never"); migration 0016
+    indexes them as the list writes them, so a page is read in order instead of sorting every
+    conversation of the account. With no usable index the plan would have a Sort."""
+    if backend != "postgres":
+        pytest.skip("SQLite sorts these without an index")
+    tenant = await make_tenant(server.database_url)
+    db = Database(server.database_url)
+    try:
+        async with db.read() as session:
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            for sort, index in (("sla", "ix_conversations_sla_order"), ("waiting", "ix_conversations_waiting_order")):
+                key, _descending = sort_key(sort, "postgresql")
+                page = (
+                    select(Conversation.id)
+                    .where(Conversation.account_id == tenant.account_id, Conversation.status.in_(["open", "pending"]))
+                    .order_by(key, Conversation.id)
+                    .limit(50)
+                )
+                sql = str(page.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True}))
+                plan = "\n".join((await session.execute(text(f"EXPLAIN {sql}"))).scalars())
+                assert f"Index Scan using {index}" in plan and "Sort" not in plan, plan
+    finally:
+        await db.dispose()
