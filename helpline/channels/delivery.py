@@ -143,7 +143,11 @@ async def deliver(services: Services, job: Job) -> None:
         inbox = await session.get(Inbox, message.via_inbox_id or conversation.inbox_id)
         contact = await session.get(Contact, conversation.contact_id)
         assert inbox is not None and contact is not None
-        adapter, ctx = context_for(services, inbox)
+    if not inbox.is_active:  # the admin switched it off: nothing leaves through it (nor comes in)
+        await _fail(services, message.id, f"The inbox «{inbox.name}» is switched off: turn it on, then send again.")
+        raise PermanentJobError("inbox switched off")
+    adapter, ctx = context_for(services, inbox)
+    async with services.db.read() as session:
         identity = await session.scalar(
             select(ContactIdentity)
             .where(ContactIdentity.contact_id == contact.id, ContactIdentity.kind == adapter.identity_kind)
@@ -160,9 +164,6 @@ async def deliver(services: Services, job: Job) -> None:
             .limit(1)
         )
     recipient = identity.value if identity is not None else _address_field(contact, adapter)
-    if not inbox.is_active:  # the admin switched it off: nothing leaves through it (nor comes in)
-        await _fail(services, message.id, f"The inbox «{inbox.name}» is switched off: turn it on, then send again.")
-        raise PermanentJobError("inbox switched off")
     if recipient is None:
         await _fail(services, message.id, f"The contact has no {adapter.channel} address to send to.")
         raise PermanentJobError("no recipient")

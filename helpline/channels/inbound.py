@@ -146,7 +146,7 @@ def _identities(identity_kind: str, inbound: Inbound) -> list[tuple[str, str]]:
     found = [(identity_kind, inbound.identity)]
     if inbound.email and identity_kind != "email":
         found.append(("email", identity_value("email", inbound.email)))
-    if inbound.phone and identity_kind != "phone":
+    if inbound.phone and identity_kind != "phone" and identity_value("phone", inbound.phone):
         found.append(("phone", identity_value("phone", inbound.phone)))
     return found
 

@@ -70,9 +70,8 @@ def identity_value(kind: str, value: str) -> str:
     return value
 
 
-async def create_contact(
-    session: AsyncSession, *, account_id: int, identity_kind: str, identity_value: str
-) -> Contact:
+async def create_contact(session: AsyncSession, *, account_id: int, identity_kind: str, value: str) -> Contact:
+    """A new contact known by one identity (its value kept as `identity_value` says)."""
     now = utcnow()
     contact = Contact(account_id=account_id, created_at=now, updated_at=now)
     session.add(contact)
@@ -82,7 +81,7 @@ async def create_contact(
             account_id=account_id,
             contact_id=contact.id,
             kind=identity_kind,
-            value=identity_value,
+            value=identity_value(identity_kind, value),
             created_at=now,
         )
     )

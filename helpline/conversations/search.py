@@ -41,7 +41,8 @@ walking the newest conversations and testing each until the page is full (Postgr
 stored vector; SQLite: the set of the word's conversations, built once); a rare one by reading
 its few conversations from the indexes first. PostgreSQL chooses between the two by its
 estimate of how many rows match, which is why the query is written as it is; SQLite is told,
-by a count of the word's messages up to COMMON_MESSAGES (see conversations_matching).
+by counts of the words' messages and of the matching contacts up to COMMON_ROWS (see
+conversations_matching).
 """
 
 from __future__ import annotations
@@ -363,6 +364,7 @@ async def conversations_matching(session: AsyncSession, account_id: int, text: s
     so left to itself it would walk every conversation for a rare word, or read tens of
     thousands from the index for a common one."""
     dialect_name = session.bind.dialect.name
+    _check_dialect(dialect_name)
     if dialect_name == "sqlite":
         # How common the words are, counted in the indexes up to COMMON_ROWS (of every account:
         # the indexes are one, so a word common elsewhere walks this account's conversations,

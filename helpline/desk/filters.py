@@ -101,6 +101,7 @@ def _subtree(categories: list[tuple[int, int | None]], root: int) -> set[int]:
 # there the "never" of the waiting and SLA sorts is written into the statement, as migration
 # 0016 indexes them (SQLite, which has those indexes not, sorts them fast enough).
 NEVER_SQL = "TIMESTAMP WITH TIME ZONE '9999-01-01 00:00:00+00'"
+ORDER_INDEXES = ("ix_conversations_sla_order", "ix_conversations_waiting_order")  # not models
 
 
 def sort_key(sort: Sort, dialect_name: str) -> tuple[Any, bool]:

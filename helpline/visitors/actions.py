@@ -95,7 +95,7 @@ async def start_visit(
     if visitor is None:
         public_id = uuid.uuid4().hex
         contact = await create_contact(
-            session, account_id=inbox.account_id, identity_kind="web", identity_value=public_id
+            session, account_id=inbox.account_id, identity_kind="web", value=public_id
         )
         visitor = Visitor(
             account_id=inbox.account_id,

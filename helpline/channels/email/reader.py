@@ -44,6 +44,7 @@ from helpline.channels.email.parse import DeliveryReport, Mail, conversation_num
 from helpline.channels.email.settings import EmailSettings
 from helpline.channels.inbound import receive
 from helpline.channels.pollers import save_cursor
+from helpline.contacts.actions import identity_value
 from helpline.conversations.models import AuthorType, Conversation, Delivery, Inbox, Message
 from helpline.core.errors import HelplineError
 
@@ -177,7 +178,7 @@ async def take(ctx: ChannelContext, raw: bytes, *, size: int, truncated: bool) -
     if mail.automatic:
         context["automatic"] = mail.automatic
     inbound = Inbound(
-        identity=mail.sender.lower(),
+        identity=identity_value("email", mail.sender),
         external_id=mail.message_id,
         text=text,
         name=mail.sender_name,

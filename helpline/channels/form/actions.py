@@ -69,7 +69,7 @@ async def _contact(session: AsyncSession, inbox: Inbox, email: str | None, phone
                 assert contact is not None
                 return contact
     kind, value = ("email", email) if email else ("phone", phone) if phone else ("form", f"{inbox.id}:{client_id}")
-    contact = await create_contact(session, account_id=inbox.account_id, identity_kind=kind, identity_value=value)
+    contact = await create_contact(session, account_id=inbox.account_id, identity_kind=kind, value=value)
     if email and phone:
         session.add(
             ContactIdentity(account_id=inbox.account_id, contact_id=contact.id, kind="phone", value=phone, created_at=utcnow())

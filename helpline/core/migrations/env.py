@@ -10,14 +10,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from helpline.conversations.search import is_search_schema_object
+from helpline.desk.filters import ORDER_INDEXES
 from helpline.core.schema import metadata
 
 config = context.config
 
 
 def _include_name(name: str | None, type_: str, _parent_names: dict[str, str | None]) -> bool:
-    # Full-text search tables and indexes (migration 0008) are not models.
-    return not is_search_schema_object(name, type_)
+    # Full-text search tables and indexes (migrations 0008, 0010) and PostgreSQL's indexes of
+    # the inbox's sort expressions (0016) are not models.
+    return not is_search_schema_object(name, type_) and not (type_ == "index" and name in ORDER_INDEXES)
 
 
 def _run(connection: Connection) -> None:

@@ -12,6 +12,7 @@ Create Date: 2026-12-02 01:50:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
@@ -20,33 +21,29 @@ branch_labels = None
 depends_on = None
 
 
-def _lower(column: str) -> str:
-    return f"lower({column})"
-
-
-def _digits(column: str) -> str:
-    """SQL for the digits of a phone number (what the contact forms let through besides them)."""
-    for character in " -().+":
-        column = f"replace({column}, '{character}', '')"
-    return column
+def _kept(kind: str, value: str) -> str:
+    """helpline.contacts.actions.identity_value as it is at this revision."""
+    return value.strip().lower() if kind == "email" else "".join(c for c in value if c.isdigit())
 
 
 def upgrade() -> None:
-    for kind, kept in (("email", _lower), ("phone", _digits)):
-        # Not when another identity has the kept form already, or an earlier one would take it
-        # too (two spellings of one address): the unique (account, kind, value) stays true.
-        op.execute(
-            f"""
-            UPDATE contact_identities SET value = {kept("value")}
-            WHERE kind = '{kind}' AND value <> {kept("value")}
-              AND NOT EXISTS (
-                SELECT 1 FROM contact_identities AS other
-                WHERE other.account_id = contact_identities.account_id AND other.kind = '{kind}'
-                  AND (other.value = {kept("contact_identities.value")}
-                       OR (other.id < contact_identities.id AND {kept("other.value")} = {kept("contact_identities.value")}))
-              )
-            """
+    # In Python: SQL's lower() leaves non-ASCII letters alone on SQLite and follows the locale
+    # on PostgreSQL. Every e-mail and phone identity is read, to know which forms are taken; a
+    # value is changed unless another identity of the account has (or an earlier one takes)
+    # its kept form: the unique (account, kind, value) stays true.
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text("SELECT id, account_id, kind, value FROM contact_identities WHERE kind IN ('email', 'phone') ORDER BY id")
+    ).all()
+    taken = {(account_id, kind, value) for _id, account_id, kind, value in rows}
+    for identity_id, account_id, kind, value in rows:
+        kept = _kept(kind, value)
+        if not kept or kept == value or (account_id, kind, kept) in taken:
+            continue
+        connection.execute(
+            sa.text("UPDATE contact_identities SET value = :value WHERE id = :id"), {"value": kept, "id": identity_id}
         )
+        taken.add((account_id, kind, kept))
 
 
 def downgrade() -> None:

@@ -20,18 +20,23 @@ branch_labels = None
 depends_on = None
 
 NEVER_SQL = "TIMESTAMP WITH TIME ZONE '9999-01-01 00:00:00+00'"  # as helpline.desk.filters writes it
-INDEXES = {"ix_conversations_sla_order": "sla_due_at", "ix_conversations_waiting_order": "waiting_since"}
+INDEXES = {"ix_conversations_sla_order": "sla_due_at", "ix_conversations_waiting_order": "waiting_since"}  # ORDER_INDEXES
 
 
 def upgrade() -> None:
     if op.get_context().dialect.name != 'postgresql':
         return
-    for name, column in INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON conversations (account_id, coalesce({column}, {NEVER_SQL}), id)")
+    # Built without blocking the writes of a busy desk (outside the migration's transaction).
+    with op.get_context().autocommit_block():
+        for name, column in INDEXES.items():
+            op.execute(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON conversations "
+                f"(account_id, coalesce({column}, {NEVER_SQL}), id)"
+            )
 
 
 def downgrade() -> None:
     if op.get_context().dialect.name != 'postgresql':
         return
     for name in INDEXES:
-        op.execute(f"DROP INDEX {name}")
+        op.execute(f"DROP INDEX IF EXISTS {name}")
