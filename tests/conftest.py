@@ -12,10 +12,12 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from helpline.core.db import Database
 from helpline.core.migrate import migrate
 from tests.support.clients import Agent, Visitor
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
+from tests.support.telegram_api import TelegramApi
 
 PG_URL = os.environ.get("HELPLINE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL")
@@ -118,6 +120,21 @@ def private_server(backend: str, databases: Databases, tmp_path: Path) -> Iterat
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest_asyncio.fixture
+async def db(server: Server) -> AsyncIterator[Database]:
+    """The shared server's database, for setting up and checking what was stored."""
+    database = Database(server.database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def telegram() -> Iterator[TelegramApi]:
+    """A loopback Telegram Bot API (tests/support/telegram_api.py)."""
+    with TelegramApi() as api:
+        yield api
 
 
 @pytest_asyncio.fixture

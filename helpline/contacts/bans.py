@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.accounts.models import Agent
-from helpline.contacts.actions import clean_email, clean_phone
+from helpline.contacts.actions import clean_email, clean_phone, identity_value
 from helpline.contacts.models import Ban
 from helpline.core.audit import Actor, record_change
 from helpline.core.clock import isoformat, utcnow
@@ -66,7 +66,7 @@ def clean_ban_value(kind: str, value: object) -> str:
         return str(network.network_address) if network.num_addresses == 1 else str(network)
     if kind in MESSENGER_KINDS:
         if kind == "whatsapp":
-            value = _digits(value)
+            value = identity_value("phone", value)
         if not _MESSENGER_ID[kind].match(value):
             raise InvalidField(f"This is not a {kind} id of a customer.", field="value")
         return value
@@ -75,12 +75,8 @@ def clean_ban_value(kind: str, value: object) -> str:
     except InvalidField as error:
         raise InvalidField(error.message, field="value") from None
     assert cleaned is not None
-    return cleaned.lower() if kind == "email" else _digits(cleaned)
-
-
-def _digits(phone: str) -> str:
-    """Phones are compared by their digits: "+7 (999) 123-45-67" is "79991234567"."""
-    return "".join(ch for ch in phone if ch.isdigit())
+    # Compared as identities are kept: "+7 (999) 123-45-67" is "79991234567".
+    return identity_value(kind, cleaned)
 
 
 def _expiry(minutes: int | None) -> datetime | None:
@@ -225,8 +221,8 @@ class BanList:
             return False
         now = utcnow()
         address = _address(who.ip)
-        email = who.email.lower() if who.email else None
-        phone = _digits(who.phone) if who.phone else None
+        email = identity_value("email", who.email) if who.email else None
+        phone = identity_value("phone", who.phone) if who.phone else None
         for ban in bans:
             if not is_active(ban, now):
                 continue

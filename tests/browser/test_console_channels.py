@@ -9,7 +9,6 @@ Telegram account is banned from the side panel (docs/protocol.md, "Channels").""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.browser
 CUSTOMER = 777_000_321
 # Screenshots for a person to look at, when asked for: HELPLINE_SCREENSHOTS=/some/dir.
 SCREENSHOTS = os.environ.get("HELPLINE_SCREENSHOTS")
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramApi]:
-    with TelegramApi() as api:
-        yield api
 
 
 async def screenshot(page: Page, name: str) -> None:

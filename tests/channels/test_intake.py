@@ -5,13 +5,10 @@ other customers' do not; and what was queued survives a restart."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import orjson
-import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 
 from helpline.channels.models import ChannelUpdate
@@ -24,19 +21,6 @@ from tests.support.server import Server
 from tests.support.telegram_api import PNG, TelegramApi, error
 
 FIRST, SECOND = 777_000_501, 777_000_502
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramApi]:
-    with TelegramApi() as api:
-        yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 def photo_update(telegram: TelegramApi, user: int, caption: str) -> dict[str, Any]:

@@ -8,12 +8,9 @@ down (docs/protocol.md, "Channels")."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from helpline.contacts.models import ContactIdentity
@@ -25,19 +22,6 @@ from tests.support.server import Server
 from tests.support.telegram_api import PNG, TOKEN, TelegramApi, error
 
 CUSTOMER = 777_000_111
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramApi]:
-    with TelegramApi() as api:
-        yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 async def connect(admin: Agent, api: TelegramApi, *, mode: str = "webhook") -> dict[str, Any]:

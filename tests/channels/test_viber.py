@@ -10,13 +10,12 @@ request), a customer who unsubscribed is marked, and bad settings are refused
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -36,13 +35,6 @@ PDF = b"%PDF-1.4\n% invoice 4417\n"
 def viber() -> Iterator[ViberApi]:
     with ViberApi() as api:
         yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 async def connect(admin: Agent, api: ViberApi, **changes: Any) -> dict[str, Any]:

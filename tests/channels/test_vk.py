@@ -10,12 +10,11 @@ forbade the community's messages is marked, and bad settings are refused
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from helpline.contacts.models import ContactIdentity
@@ -35,13 +34,6 @@ def vk() -> Iterator[VkApi]:
     with VkApi() as api:
         api.users[CUSTOMER] = ("Иван", "Петров")
         yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 def settings_for(api: VkApi, **changes: Any) -> dict[str, Any]:

@@ -8,13 +8,12 @@ ways, and bad settings refused (docs/protocol.md, "Channels")."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import update
 
 from helpline.conversations.models import AuthorType, Message
@@ -44,13 +43,6 @@ OUTSIDE_WINDOW = "More than 24 hours since the customer's last message: WhatsApp
 def whatsapp() -> Iterator[WhatsAppApi]:
     with WhatsAppApi() as api:
         yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 def settings(api: WhatsAppApi, **changes: Any) -> dict[str, Any]:

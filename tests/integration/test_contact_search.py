@@ -5,12 +5,9 @@ account's contacts or merged ones; bad input is refused (docs/protocol.md, "Cont
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from helpline.contacts.queries import contacts_matching
@@ -23,19 +20,6 @@ from tests.support.server import Server
 from tests.support.telegram_api import TOKEN, TelegramApi
 
 TELEGRAM_USER = 777_000_222
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramApi]:
-    with TelegramApi() as api:
-        yield api
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 async def customer(server: Server, tenant: Tenant, *bodies: str, **contact: str) -> int:

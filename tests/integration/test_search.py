@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from alembic import command
 from sqlalchemy import select, text
 
@@ -23,13 +21,6 @@ from helpline.conversations.search import contact_search_condition, conversation
 from tests.support.clients import Agent, Visitor, new_client_id, send_and_ack
 from tests.support.seed import Tenant, make_tenant
 from tests.support.server import Server
-
-
-@pytest_asyncio.fixture
-async def db(server: Server) -> AsyncIterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    await database.dispose()
 
 
 async def found(db: Database, account_id: int, query: str) -> set[int]:

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from helpline.channels.base import ChannelAdapter, ChannelContext, DeliveryError, Inbound, Outgoing, Sent
 from helpline.channels.inbound import contact_for, refused
 from helpline.channels.phone.actions import Call, record_call
-from helpline.contacts.actions import clean_phone
+from helpline.contacts.actions import clean_phone, identity_value
 from helpline.core.errors import InvalidField, invalid_field_of
 
 SIGNATURE_HEADER = "x-helpline-signature"
@@ -91,8 +91,7 @@ class PhoneAdapter(ChannelAdapter):
         if len(body) > MAX_BODY_BYTES or not _signed(body, request.headers.get(SIGNATURE_HEADER, ""), settings):
             return JSONResponse({"error": {"code": "forbidden", "message": "Wrong signature."}}, status_code=403)
         call = _call_of(body)
-        digits = "".join(c for c in call.customer if c.isdigit())
-        inbound = Inbound(identity=digits, external_id=call.key, text="", phone=call.customer)
+        inbound = Inbound(identity=identity_value("phone", call.customer), external_id=call.key, text="", phone=call.customer)
         if await refused(ctx.services, ctx.inbox, self.identity_kind, inbound):
             return JSONResponse({"ok": True, "conversation_id": None, "duplicate": False})
         # An error here is a 500: the telephony delivers the event again later.
